@@ -1,0 +1,139 @@
+"""Walk a session log and yield its committed records.
+
+The log is a header and a data area of 64 KiB chunks.  A record whose length
+is zero (never committed: its writer was killed mid-record) or that fails
+validation ends the readable part of its chunk; the reader counts those bytes
+as torn and carries on at the next chunk.  Nothing in a damaged log raises
+past :func:`read_log` except a header that is not a provtrace log at all.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass, field
+from typing import Iterator, NamedTuple
+
+from . import logformat as lf
+
+
+class Record(NamedTuple):
+    """One decoded record (field meanings: the op table in provtrace_log.h)."""
+
+    op: int
+    pid: int
+    tid: int
+    ts: int
+    ret: int
+    err: int
+    fd: int
+    a1: int
+    a2: int
+    a3: int
+    version: tuple[int, int, int, int, int, int] | None  # dev ino size mtime ctime mode
+    strings: list[str]
+
+
+@dataclass
+class LogHeader:
+    """What the header of a session log says."""
+
+    version: int
+    cap: int
+    used: int
+    dropped: int
+    errors: int
+    start_mono_ns: int
+    start_real_ns: int
+    root_pid: int
+
+
+@dataclass
+class ReadStats:
+    """Damage found while reading: bytes that could not be decoded."""
+
+    records: int = 0
+    torn_bytes: int = 0
+    torn_chunks: list[int] = field(default_factory=list)
+
+
+def parse_header(buf: bytes | mmap.mmap) -> LogHeader:
+    """Decode and validate the header; raise :class:`LogFormatError` if unusable."""
+    if len(buf) < lf.HEADER.size:
+        raise lf.LogFormatError("the session log is truncated (no complete header)")
+    (magic, version, header_size, chunk_size, _flags, cap, used, dropped, errors, mono, real,
+     root_pid, _sup) = lf.HEADER.unpack_from(buf, 0)
+    if magic != lf.LOG_MAGIC:
+        raise lf.LogFormatError("not a provtrace session log (bad magic)")
+    if version != lf.LOG_VERSION:
+        raise lf.LogFormatError(
+            f"session log format version {version} is not supported (this provtrace reads {lf.LOG_VERSION})")
+    if header_size != lf.HEADER_SIZE or chunk_size != lf.CHUNK_SIZE:
+        raise lf.LogFormatError("session log header has unexpected sizes")
+    return LogHeader(version, cap, used, dropped, errors, mono, real, root_pid)
+
+
+def _decode_at(buf, off: int, limit: int) -> Record | int | None:
+    """Decode the record at ``off``; return it, the PAD length, or None if invalid."""
+    if off + 8 > limit:
+        return None
+    length, op = int.from_bytes(buf[off:off + 4], "little"), int.from_bytes(buf[off + 4:off + 6], "little")
+    if length == 0 or length % lf.REC_ALIGN or off + length > limit:
+        return None
+    code = op & lf.OP_MASK
+    if code == 0:
+        return length
+    if code >= lf.OP_COUNT or length < lf.REC.size:
+        return None
+    (_, _, nstr, pid, tid, ts, ret, err, fd, a1, a2, a3) = lf.REC.unpack_from(buf, off)
+    pos = off + lf.REC.size
+    version = None
+    if op & lf.OP_HAS_VERSION:
+        if pos + lf.VERSION.size > off + length:
+            return None
+        version = lf.VERSION.unpack_from(buf, pos)[:6]
+        pos += lf.VERSION.size
+    strings: list[str] = []
+    if nstr:
+        raw = bytes(buf[pos:off + length])
+        parts = raw.split(b"\0", nstr)
+        if len(parts) <= nstr:  # fewer NULs than strings: torn or corrupt
+            return None
+        strings = [p.decode("utf-8", "surrogateescape") for p in parts[:nstr]]
+    return Record(code, pid, tid, ts, ret, err, fd, a1, a2, a3, version, strings)
+
+
+def iter_records(buf, header: LogHeader, stats: ReadStats) -> Iterator[Record]:
+    """Yield every committed record of the data area, chunk by chunk."""
+    end = min(lf.HEADER_SIZE + header.used, len(buf))
+    off = lf.HEADER_SIZE
+    while off < end:
+        chunk_end = min(off - (off - lf.HEADER_SIZE) % lf.CHUNK_SIZE + lf.CHUNK_SIZE, end)
+        item = _decode_at(buf, off, end)
+        if item is None:
+            # Uncommitted or damaged: the rest of this chunk is unreadable, unless it
+            # is all zeros (an unused tail of a chunk, which is normal).
+            tail = bytes(buf[off:chunk_end])
+            damaged = len(tail.rstrip(b"\0"))
+            if damaged:
+                stats.torn_bytes += damaged
+                stats.torn_chunks.append(off)
+            off = chunk_end
+            continue
+        if isinstance(item, int):
+            off += item
+            continue
+        stats.records += 1
+        length = int.from_bytes(buf[off:off + 4], "little")
+        off += length
+        yield item
+
+
+def open_log(path: str | os.PathLike) -> tuple[mmap.mmap | bytes, LogHeader]:
+    """Map a session log read-only and parse its header."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise lf.LogFormatError("the session log is empty")
+        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return buf, parse_header(buf)

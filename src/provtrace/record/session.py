@@ -1,0 +1,72 @@
+"""The session log file: where it lives and how it starts (its header)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest import logformat as lf
+
+DEFAULT_CAP = 4 << 30  # 4 GiB virtual, sparse: only written pages use memory
+
+
+class SessionError(Exception):
+    """The session log could not be created."""
+
+
+@dataclass
+class Session:
+    """A session directory on tmpfs holding the shared log."""
+
+    directory: Path
+    log_path: Path
+
+    def remove(self) -> None:
+        """Delete the session directory and its log."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _tmpfs_candidates(fallback: Path | None) -> list[Path]:
+    out = []
+    for var in ("PROVTRACE_LOG_DIR", "XDG_RUNTIME_DIR"):
+        if os.environ.get(var):
+            out.append(Path(os.environ[var]))
+    out.append(Path("/dev/shm"))
+    if fallback is not None:
+        out.append(fallback)
+    out.append(Path(tempfile.gettempdir()))
+    return out
+
+
+def create_session(fallback_dir: Path | None = None, cap: int | None = None) -> Session:
+    """Create the session log (header + sparse data area) on the first usable tmpfs."""
+    cap = cap or int(os.environ.get("PROVTRACE_LOG_SIZE", DEFAULT_CAP))
+    cap = max(cap - cap % lf.CHUNK_SIZE, lf.HEADER_SIZE + lf.CHUNK_SIZE)
+    errors = []
+    for base in _tmpfs_candidates(fallback_dir):
+        try:
+            d = Path(tempfile.mkdtemp(prefix="provtrace-", dir=base))
+        except OSError as exc:
+            errors.append(f"{base}: {exc.strerror}")
+            continue
+        log = d / "session.log"
+        try:
+            fd = os.open(log, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                mono, real = time.monotonic_ns(), time.time_ns()
+                header = lf.HEADER.pack(lf.LOG_MAGIC, lf.LOG_VERSION, lf.HEADER_SIZE, lf.CHUNK_SIZE, 0, cap,
+                                        0, 0, 0, mono, real, os.getpid(), 0)
+                os.write(fd, header)
+                os.ftruncate(fd, cap)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            errors.append(f"{base}: {exc.strerror}")
+            shutil.rmtree(d, ignore_errors=True)
+            continue
+        return Session(d, log)
+    raise SessionError("cannot create a session log (" + "; ".join(errors) + ")")
