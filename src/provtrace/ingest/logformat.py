@@ -24,9 +24,9 @@ OFF_DROPPED = 32
 OFF_ERRORS = 40
 
 # struct pt_rec: len op nstr pid tid ts ret err fd a1 a2 a3
-REC = struct.Struct("<IHHiiQqiiqqq")
+REC = struct.Struct("<IHHiiqqiiqqq")  # ts read signed: it is far below 2**63
 # struct pt_version: dev ino size mtime_ns ctime_ns mode pad
-VERSION = struct.Struct("<QQqqqII")
+VERSION = struct.Struct("<qqqqqII")  # dev, ino stored as signed 64-bit (SQL BIGINT)
 
 OP_HAS_VERSION = 0x8000
 OP_MASK = 0x7FFF

@@ -99,7 +99,7 @@ def _decode_at(buf, off: int, limit: int) -> Record | int | None:
         parts = raw.split(b"\0", nstr)
         if len(parts) <= nstr:  # fewer NULs than strings: torn or corrupt
             return None
-        strings = [p.decode("utf-8", "surrogateescape") for p in parts[:nstr]]
+        strings = [p.decode("utf-8", "backslashreplace") for p in parts[:nstr]]
     return Record(code, pid, tid, ts, ret, err, fd, a1, a2, a3, version, strings)
 
 

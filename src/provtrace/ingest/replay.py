@@ -23,6 +23,8 @@ O_ACCMODE = os.O_RDONLY | os.O_WRONLY | os.O_RDWR
 AT_REMOVEDIR = 0x200
 FAMILIES = {1: "unix", 2: "inet", 10: "inet6"}
 LIB_NAME = "libprovtrace.so"
+FORK_ATFORK = 2  # PT_FORK_ATFORK
+CLOSE_RANGE_CLOEXEC = 4
 
 Version = tuple  # (dev, ino, size, mtime_ns, ctime_ns, mode)
 
@@ -172,9 +174,12 @@ class Replayer:
         shell_parents: set[int] = set()
         for r in recs:
             op = r.op
-            if op == 4 and r.ret > 0:  # FORK
-                self.parent_hint.setdefault(r.ret, r.pid)
-                self.creation_hint.setdefault(r.ret, "fork")
+            if op == 4 and r.a1 == 2:  # FORK written by the child from the atfork handler
+                self.parent_hint.setdefault(r.pid, r.fd)
+                self.creation_hint.setdefault(r.pid, "fork")
+            elif op == 4 and r.ret > 0:  # FORK, parent side
+                self.parent_hint.setdefault(int(r.ret), r.pid)
+                self.creation_hint.setdefault(int(r.ret), "fork")
             elif op == 6 and r.ret > 0:  # CLONE
                 self.parent_hint.setdefault(r.ret, r.pid)
                 self.creation_hint.setdefault(r.ret, "clone")
@@ -335,6 +340,8 @@ class Replayer:
         proc.fds = {fd: e for fd, e in proc.fds.items() if not e[1]}
 
     def _fork(self, rec: Record, proc: Proc) -> None:
+        if rec.op == lf.OP["FORK"] and rec.a1 == FORK_ATFORK:
+            return  # the child announcing itself: _proc_for already created it
         if rec.ret > 0:
             creation = "clone" if rec.op == lf.OP["CLONE"] else "fork"
             self._child(int(rec.ret), rec.ts, creation, proc)
@@ -386,6 +393,16 @@ class Replayer:
             proc.fds[int(rec.ret)] = [path, bool(flags & O_CLOEXEC), written, "dir" if directory else "file"]
 
     def _close(self, rec: Record, proc: Proc) -> None:
+        if rec.a1:  # close_range / closefrom: [fd, a1)
+            if rec.ret < 0:
+                return
+            doomed = [fd for fd in proc.fds if rec.fd <= fd < rec.a1]
+            for fd in doomed:
+                if rec.a2 & CLOSE_RANGE_CLOEXEC:
+                    proc.fds[fd][1] = True
+                else:
+                    del proc.fds[fd]
+            return
         entry = proc.fds.pop(rec.fd, None)
         if rec.version is not None and entry is not None:
             self._event(rec, proc, "close", K.CLOSE, entry[0], fd=rec.fd, api="close")

@@ -371,4 +371,7 @@ def _write(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: int,
 
 def _wall(meta: RunMeta, ts: int | None) -> int | None:
     """Monotonic ns of a record -> wall-clock ns since the epoch."""
-    return None if ts is None else ts + meta.mono_offset_ns
+    if ts is None:
+        return None
+    wall = ts + meta.mono_offset_ns
+    return wall if -(1 << 63) <= wall < (1 << 63) else None

@@ -26,6 +26,12 @@ def schema_sql() -> str:
     return resources.files("provtrace.store").joinpath("schema.sql").read_text()
 
 
+def schema_statements() -> list[str]:
+    """The schema as single statements (comments removed), for use inside a transaction."""
+    text = "\n".join(line.split("--", 1)[0] for line in schema_sql().splitlines())
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
 class Store:
     """A provtrace store backed by one SQLite database file."""
 
@@ -97,9 +103,8 @@ class Store:
                     raise StoreError(f"no migration from store schema {version}")
                 step(self.conn)
                 version += 1
-            for stmt in schema_sql().split(";"):
-                if stmt.strip():
-                    self.conn.execute(stmt)
+            for stmt in schema_statements():
+                self.conn.execute(stmt)
             self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
             self.conn.execute("COMMIT")
         except BaseException:

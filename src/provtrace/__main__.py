@@ -1,0 +1,5 @@
+"""`python -m provtrace` runs the CLI."""
+
+from .cli import main
+
+main()
