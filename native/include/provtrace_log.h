@@ -77,6 +77,14 @@ struct pt_version {
 #define PT_OP_HAS_VERSION 0x8000u
 #define PT_OP_MASK 0x7fffu
 
+/* Writers keep used <= cap - header_size (a claim that would pass cap is not
+ * made; hdr->dropped counts the record instead).  An unused "-" fd is -1.
+ * EXEC: fexecve logs fd = the fd and an empty path; execvp/execlp log one
+ * EXEC (+ EXECFAIL) per PATH candidate tried.  UNTRACED is written for
+ * STATIC/GO/FOREIGN/SETUID, and for UNKNOWN only when the file exists.
+ * DLOPEN "newly loaded objects": link-map entries appended since the last
+ * scan (START or previous dlopen). */
+
 /* Op table.  Columns: fd | ret | a1 | a2 | a3 | strings.
  * "dirfd" is AT_FDCWD (-100) for plain-path calls.                            */
 enum pt_op {
@@ -84,7 +92,10 @@ enum pt_op {
     PT_OP_START = 1,    /* ppid | 0 | argc | envc | nobj | exe, cwd, argv.., env.., objects.. */
     PT_OP_EXEC = 2,     /* dirfd | ppid | argc | envc | class | path, argv.., env.. (written before exec) */
     PT_OP_EXECFAIL = 3, /* dirfd | -1 | 0 | 0 | 0 | path                         */
-    PT_OP_FORK = 4,     /* - | child pid (parent side) | api | 0 | 0 | -      */
+    PT_OP_FORK = 4,     /* - | child pid (parent side) | api | 0 | 0 | -      *
+                         * api PT_FORK_ATFORK is written by the CHILD (pid = child)
+                         * from the atfork handler: fd = parent pid, ret = own pid;
+                         * it also covers forks inside libc (daemon()).        */
     PT_OP_VFORK = 5,    /* - | 0 (logged before; child pid is learnt from the child) | 0 | 0 | 0 | - */
     PT_OP_CLONE = 6,    /* - | child pid | clone flags | 0 | 0 | -           */
     PT_OP_SPAWN = 7,    /* class | rc | child pid | argc | envc | path, argv.., env.. */
@@ -92,7 +103,11 @@ enum pt_op {
     PT_OP_EXIT = 9,     /* - | 0 | status | api (PT_EXIT_*) | 0 | -          */
     PT_OP_WAIT = 10,    /* - | child pid | raw wait status | 0 | 0 | -       */
     PT_OP_OPEN = 11,    /* dirfd | fd | O_* flags | mode | api (PT_API_*) | path [, resolved for dlopen] (+version) */
-    PT_OP_CLOSE = 12,   /* fd | rc | 0 | 0 | 0 | - (+version of a written fd) */
+    PT_OP_CLOSE = 12,   /* fd | rc | end | flags | 0 | - (+version of a written fd)
+                         * end = 0 for one fd; for close_range/closefrom fd is the
+                         * first fd, end = last fd + 1 (0x100000000 = all above),
+                         * flags = CLOSE_RANGE_* (CLOEXEC: marks, does not close).
+                         * At exit, still-open written fds get CLOSE ret 0 + version. */
     PT_OP_DUP = 13,     /* oldfd | newfd | O_CLOEXEC or 0 | 0 | 0 | -      */
     PT_OP_SETFD = 14,   /* fd | rc | FD_CLOEXEC or 0 | 0 | 0 | -            */
     PT_OP_PIPE = 15,    /* - | rc | fd0 | fd1 | flags | -                    */
@@ -136,6 +151,9 @@ enum pt_stat_api {
 
 /* api codes for PT_OP_UNLINK (a3) */
 enum pt_unlink_api { PT_API_UNLINK = 0, PT_API_RMDIR = 1, PT_API_REMOVE = 2 };
+
+/* api codes for PT_OP_MKNOD (a3) */
+enum pt_mknod_api { PT_API_MKNOD = 0, PT_API_MKFIFO = 1 };
 
 /* PT_OP_FORK a1 */
 enum pt_fork_api { PT_FORK_FORK = 0, PT_FORK__FORK = 1, PT_FORK_ATFORK = 2 };

@@ -24,6 +24,7 @@ AT_REMOVEDIR = 0x200
 FAMILIES = {1: "unix", 2: "inet", 10: "inet6"}
 LIB_NAME = "libprovtrace.so"
 FORK_ATFORK = 2  # PT_FORK_ATFORK
+EXIT_DESTRUCTOR = 2  # PT_EXIT_DESTRUCTOR
 CLOSE_RANGE_CLOEXEC = 4
 
 Version = tuple  # (dev, ino, size, mtime_ns, ctime_ns, mode)
@@ -359,7 +360,9 @@ class Replayer:
                              "class": lf.CLASS.get(rec.fd, "unknown"), "ts": rec.ts}
 
     def _exit(self, rec: Record, proc: Proc) -> None:
-        if proc.exit_code is None:
+        # A return from main is logged by a destructor that cannot see the status: the
+        # parent's WAIT (or the launcher) supplies it.
+        if proc.exit_code is None and rec.a2 != EXIT_DESTRUCTOR:
             proc.exit_code = int(rec.a1) & 0xFF
         proc.end_ns = rec.ts
 

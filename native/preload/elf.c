@@ -1,0 +1,190 @@
+/*
+ * elf.c — what will run inside an exec target: can LD_PRELOAD see it?
+ * Reads the first 4 KiB with raw syscalls (the probe flags identify the
+ * tracer's own open to the test oracle): no PT_INTERP => static, a "Go" note
+ * => Go (raw syscalls), a non-glibc interpreter => foreign, "#!" => classify
+ * the interpreter one level.  Results are cached per (dev, ino, mtime).
+ */
+#include "pt.h"
+
+#include <elf.h>
+#include <string.h>
+#include <unistd.h>
+
+PT_HID int pt_class_traced(int cls)
+{
+    return cls == PT_CLASS_DYNAMIC || cls == PT_CLASS_SCRIPT;
+}
+
+/* Cache: one word per slot = (hash with low 3 bits cleared) | class, so a
+ * concurrent reader sees an old or a new entry, never a torn one. */
+#define CACHE_SLOTS 64
+static uint64_t g_cache[CACHE_SLOTS];
+
+static uint64_t key_of(const struct stat *st)
+{
+    uint64_t h = 1469598103934665603ull;
+    uint64_t parts[4] = {st->st_dev, st->st_ino, (uint64_t)st->st_mtim.tv_sec,
+                         (uint64_t)st->st_mtim.tv_nsec};
+    for (int i = 0; i < 4; i++) {
+        h ^= parts[i];
+        h *= 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return h & ~7ull;
+}
+
+static int is_glibc_loader(const char *interp)
+{
+    const char *b = strrchr(interp, '/');
+    b = b ? b + 1 : interp;
+    return strncmp(b, "ld-linux-x86-64.so", 18) == 0;
+}
+
+static long pread_raw(int fd, void *buf, size_t n, long off)
+{
+    return pt_sys6(SYS_pread64, fd, (long)buf, (long)n, off, 0, 0);
+}
+
+static int has_go_note(int fd, const Elf64_Phdr *ph)
+{
+    char buf[1024];
+    size_t n = ph->p_filesz < sizeof buf ? ph->p_filesz : sizeof buf;
+    long got = pread_raw(fd, buf, n, (long)ph->p_offset);
+    for (long o = 0; got > 0 && o + (long)sizeof(Elf64_Nhdr) <= got;) {
+        const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(buf + o);
+        long name = o + (long)sizeof *nh;
+        /* Go writes namesz 4 ("Go\0\0"); the ELF convention would be 3 */
+        if ((nh->n_namesz == 3 || nh->n_namesz == 4) && name + 3 <= got &&
+            memcmp(buf + name, "Go", 3) == 0)
+            return 1;
+        o = name + (long)((nh->n_namesz + 3) & ~3u) + (long)((nh->n_descsz + 3) & ~3u);
+    }
+    return 0;
+}
+
+static int classify_elf(int fd, const char *hdr, long n, const char *path, const char **reason)
+{
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)hdr;
+    if (n < (long)sizeof *eh || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_machine != EM_X86_64) {
+        *reason = "not an x86-64 ELF64 executable: LD_PRELOAD cannot load here";
+        return PT_CLASS_FOREIGN;
+    }
+    Elf64_Phdr ph[64];
+    size_t cnt = eh->e_phnum < 64 ? eh->e_phnum : 64;
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) ||
+        pread_raw(fd, ph, cnt * sizeof *ph, (long)eh->e_phoff) != (long)(cnt * sizeof *ph)) {
+        *reason = "unreadable program headers";
+        return PT_CLASS_UNKNOWN;
+    }
+    int interp = 0, go = 0;
+    char ipath[256];
+    for (size_t i = 0; i < cnt; i++) {
+        if (ph[i].p_type == PT_INTERP) {
+            size_t len = ph[i].p_filesz < sizeof ipath - 1 ? ph[i].p_filesz : sizeof ipath - 1;
+            long got = pread_raw(fd, ipath, len, (long)ph[i].p_offset);
+            ipath[got > 0 ? got : 0] = 0;
+            interp = 1;
+        } else if (ph[i].p_type == PT_NOTE && !go) {
+            go = has_go_note(fd, &ph[i]);
+        }
+    }
+    if (go) {
+        *reason = "Go binary: file I/O uses raw syscalls";
+        return PT_CLASS_GO;
+    }
+    if (!interp) {
+        /* ld.so run as a program does honour LD_PRELOAD */
+        const char *b = strrchr(path, '/');
+        if (is_glibc_loader(b ? b + 1 : path))
+            return PT_CLASS_DYNAMIC;
+        *reason = "statically linked (no PT_INTERP)";
+        return PT_CLASS_STATIC;
+    }
+    if (!is_glibc_loader(ipath)) {
+        *reason = "interpreter is not glibc's ld-linux-x86-64.so.2";
+        return PT_CLASS_FOREIGN;
+    }
+    return PT_CLASS_DYNAMIC;
+}
+
+static int classify_at(int dirfd, const char *path, int atflags, int depth, const char **reason)
+{
+    int oflags = PT_PROBE_FLAGS | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+    long fd;
+    if ((atflags & AT_EMPTY_PATH) && path && !path[0]) {
+        char proc[32] = "/proc/self/fd/";
+        char num[12];
+        int k = 0, n = 14;
+        unsigned u = (unsigned)dirfd;
+        do
+            num[k++] = (char)('0' + u % 10);
+        while ((u /= 10) && k < 11);
+        while (k)
+            proc[n++] = num[--k];
+        proc[n] = 0;
+        fd = pt_sys(SYS_openat, AT_FDCWD, proc, oflags);
+    } else {
+        fd = pt_sys(SYS_openat, dirfd, path, oflags);
+    }
+    if (fd < 0) {
+        *reason = fd == -ENOENT || fd == -ENOTDIR ? NULL : "cannot open the executable to check it";
+        return PT_CLASS_UNKNOWN;
+    }
+    struct stat st;
+    int cls = -1;
+    uint64_t key = 0;
+    if (pt_sys(SYS_fstat, fd, &st, 0) == 0) {
+        if (((st.st_mode & S_ISUID) && st.st_uid != (uid_t)pt_sys(SYS_geteuid, 0, 0, 0)) ||
+            ((st.st_mode & S_ISGID) && st.st_gid != (gid_t)pt_sys(SYS_getegid, 0, 0, 0))) {
+            pt_sys(SYS_close, fd, 0, 0);
+            *reason = "setuid/setgid: the loader ignores LD_PRELOAD";
+            return PT_CLASS_SETUID;
+        }
+        key = key_of(&st);
+        uint64_t c = __atomic_load_n(&g_cache[key % CACHE_SLOTS], __ATOMIC_RELAXED);
+        if ((c & ~7ull) == key && (c & 7) == PT_CLASS_DYNAMIC) {
+            pt_sys(SYS_close, fd, 0, 0);
+            return PT_CLASS_DYNAMIC; /* only the common verdict is cached: others need a reason */
+        }
+    }
+    char hdr[4096];
+    long n = pread_raw((int)fd, hdr, sizeof hdr, 0);
+    if (n >= 4 && memcmp(hdr, ELFMAG, SELFMAG) == 0) {
+        cls = classify_elf((int)fd, hdr, n, path ? path : "", reason);
+    } else if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
+        char interp[256];
+        long i = 2, j = 0;
+        while (i < n && (hdr[i] == ' ' || hdr[i] == '\t'))
+            i++;
+        while (i < n && hdr[i] != ' ' && hdr[i] != '\t' && hdr[i] != '\n' && j < 255)
+            interp[j++] = hdr[i++];
+        interp[j] = 0;
+        if (depth > 0 || !j) {
+            *reason = depth > 0 ? "nested #! interpreter" : "empty #! line";
+            cls = PT_CLASS_UNKNOWN;
+        } else {
+            cls = classify_at(AT_FDCWD, interp, 0, depth + 1, reason);
+            if (cls == PT_CLASS_DYNAMIC)
+                cls = PT_CLASS_SCRIPT;
+            else if (cls == PT_CLASS_UNKNOWN && !*reason)
+                *reason = "#! interpreter not found";
+        }
+    } else {
+        *reason = "neither ELF nor #! script";
+        cls = PT_CLASS_UNKNOWN;
+    }
+    pt_sys(SYS_close, fd, 0, 0);
+    if (key && cls == PT_CLASS_DYNAMIC)
+        __atomic_store_n(&g_cache[key % CACHE_SLOTS], key | (uint64_t)cls, __ATOMIC_RELAXED);
+    return cls;
+}
+
+/* reason is NULL for DYNAMIC/SCRIPT and for a target that does not exist
+ * (the exec will fail; nothing to report as untraced). */
+PT_HID int pt_classify(int dirfd, const char *path, int atflags, const char **reason)
+{
+    *reason = NULL;
+    return classify_at(dirfd, path, atflags, 0, reason);
+}

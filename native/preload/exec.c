@@ -1,0 +1,493 @@
+/*
+ * exec.c — exec family, posix_spawn*, system and popen.
+ * glibc's execvp/execl* call an internal __execve, so the whole family is
+ * re-implemented here on top of the real execve (glibc's PATH search rules
+ * included): each real attempt gets an EXEC record before and EXECFAIL
+ * after.  Every path puts LD_PRELOAD and PROVTRACE_SESSION back into the
+ * child's environment (env -i, clearenv) using stack memory only.
+ */
+#include "pt.h"
+
+#include <alloca.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define PT_MARK "libprovtrace" /* any build of the library counts as "ours" */
+#define LP_EQ PT_ENV_PRELOAD "="
+#define SS_EQ PT_ENV_SESSION "="
+
+/* ---------------------------------------------------------------- env */
+
+struct envplan {
+    int n;         /* entries in envp */
+    int lp;        /* index of LD_PRELOAD=, or -1 */
+    int ss;        /* index of PROVTRACE_SESSION=, or -1 */
+    int strip;     /* remove our library (target cannot load it) */
+    int change_lp; /* LD_PRELOAD entry replaced/added/removed */
+    size_t lplen;  /* bytes of the new LD_PRELOAD entry, NUL included (0: drop) */
+};
+
+static int is_ours(const char *tok, size_t n)
+{
+    size_t m = sizeof PT_MARK - 1;
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(tok + i, PT_MARK, m) == 0)
+            return 1;
+    return 0;
+}
+
+/* Bytes needed for the rewritten environment, 0 when envp can be used as is. */
+static size_t env_plan(char *const *envp, int cls, struct envplan *pl)
+{
+    pl->n = 0;
+    pl->lp = pl->ss = -1;
+    pl->strip = cls == PT_CLASS_FOREIGN;
+    pl->change_lp = 0;
+    pl->lplen = 0;
+    if (!pt_libpath[0] || !pt_session[0])
+        return 0;
+    for (int i = 0; envp && envp[i]; i++, pl->n++) {
+        if (pl->lp < 0 && strncmp(envp[i], LP_EQ, sizeof LP_EQ - 1) == 0)
+            pl->lp = i;
+        else if (pl->ss < 0 && strncmp(envp[i], SS_EQ, sizeof SS_EQ - 1) == 0)
+            pl->ss = i;
+    }
+    const char *val = pl->lp >= 0 ? envp[pl->lp] + sizeof LP_EQ - 1 : NULL;
+    int has = val && is_ours(val, strlen(val));
+    if (pl->strip) {
+        if (has) {
+            pl->change_lp = 1;
+            pl->lplen = sizeof LP_EQ + strlen(val); /* upper bound */
+        }
+    } else if (!has) {
+        pl->change_lp = 1;
+        pl->lplen = sizeof LP_EQ + strlen(pt_libpath) + (val && *val ? 1 + strlen(val) : 0);
+    }
+    int add_ss = pl->ss < 0 && !pl->strip;
+    if (!pl->change_lp && !add_ss)
+        return 0;
+    size_t bytes = (size_t)(pl->n + 3) * sizeof(char *) + pl->lplen;
+    if (add_ss)
+        bytes += sizeof SS_EQ + strlen(pt_session);
+    return bytes;
+}
+
+static char **env_build(char *const *envp, const struct envplan *pl, void *mem)
+{
+    char **out = mem;
+    char *s = (char *)(out + pl->n + 3);
+    int k = 0;
+    char *lpnew = NULL;
+    if (pl->change_lp) {
+        const char *val = pl->lp >= 0 ? envp[pl->lp] + sizeof LP_EQ - 1 : "";
+        char *p = lpnew = s;
+        memcpy(p, LP_EQ, sizeof LP_EQ - 1);
+        p += sizeof LP_EQ - 1;
+        char *start = p;
+        if (!pl->strip) {
+            size_t n = strlen(pt_libpath);
+            memcpy(p, pt_libpath, n);
+            p += n;
+        }
+        /* keep the other entries (separators: space or colon, as ld.so) */
+        for (const char *t = val; *t;) {
+            size_t n = strcspn(t, " :");
+            if (n && !(pl->strip && is_ours(t, n))) {
+                if (p != start)
+                    *p++ = ':';
+                memcpy(p, t, n);
+                p += n;
+            }
+            t += n;
+            if (*t)
+                t++;
+        }
+        *p++ = 0;
+        s = p;
+        if (p == start + 1)
+            lpnew = NULL; /* stripped to nothing: drop the variable */
+    }
+    for (int i = 0; i < pl->n; i++) {
+        if (i == pl->lp && pl->change_lp)
+            continue;
+        out[k++] = envp[i];
+    }
+    if (lpnew)
+        out[k++] = lpnew;
+    if (pl->ss < 0 && !pl->strip) {
+        char *p = s;
+        memcpy(p, SS_EQ, sizeof SS_EQ - 1);
+        strcpy(p + sizeof SS_EQ - 1, pt_session);
+        out[k++] = p;
+    }
+    out[k] = NULL;
+    return out;
+}
+
+/* The environment the child gets: envp, or a rewritten copy on the caller's
+ * stack (alloca must run in the frame that makes the call). */
+#define PT_FIX_ENV(envp, cls, out)                                                               \
+    do {                                                                                         \
+        struct envplan pl_;                                                                      \
+        size_t need_ = env_plan((envp), (cls), &pl_);                                            \
+        (out) = (char *const *)(envp);                                                           \
+        if (need_)                                                                               \
+            (out) = env_build((envp), &pl_, alloca(need_));                                      \
+    } while (0)
+
+/* system()/popen() read environ inside libc: put our variables back there. */
+static void fix_environ(void)
+{
+    if (!pt_libpath[0] || !pt_session[0])
+        return;
+    int e = errno;
+    const char *lp = getenv(PT_ENV_PRELOAD);
+    if (!lp || !is_ours(lp, strlen(lp))) {
+        size_t a = strlen(pt_libpath), b = lp ? strlen(lp) : 0;
+        char *v = alloca(a + b + 2);
+        memcpy(v, pt_libpath, a);
+        v[a] = 0;
+        if (b) {
+            v[a] = ':';
+            memcpy(v + a + 1, lp, b + 1);
+        }
+        setenv(PT_ENV_PRELOAD, v, 1);
+    }
+    if (!getenv(PT_ENV_SESSION))
+        setenv(PT_ENV_SESSION, pt_session, 1);
+    errno = e;
+}
+
+/* ---------------------------------------------------------------- exec */
+
+static void log_untraced(int cls, const char *path, const char *reason)
+{
+    if (!pt_class_traced(cls) && reason)
+        pt_log(PT_OP_UNTRACED, cls, 0, 0, 0, 0, 0, NULL, path ? path : "", reason);
+}
+
+static int call_real(int kind, int dirfd, const char *path, char *const argv[],
+                     char *const envp[], int flags)
+{
+    static void *s_execve, *s_execveat, *s_fexecve;
+    switch (kind) {
+    case PT_EXK_EXECVE: {
+        int (*f)(const char *, char *const[], char *const[]) =
+            (int (*)(const char *, char *const[], char *const[]))pt_real(&s_execve, "execve");
+        if (f)
+            return f(path, argv, envp);
+        break;
+    }
+    case PT_EXK_EXECVEAT: {
+        int (*f)(int, const char *, char *const[], char *const[], int) =
+            (int (*)(int, const char *, char *const[], char *const[], int))pt_real(&s_execveat,
+                                                                                 "execveat");
+        if (f)
+            return f(dirfd, path, argv, envp, flags);
+        break;
+    }
+    default: {
+        int (*f)(int, char *const[], char *const[]) =
+            (int (*)(int, char *const[], char *const[]))pt_real(&s_fexecve, "fexecve");
+        if (f)
+            return f(dirfd, argv, envp);
+        break;
+    }
+    }
+    errno = ENOSYS;
+    return -1;
+}
+
+/* One real exec attempt, logged.  For fexecve, dirfd is the fd. */
+PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], char *const envp[],
+                   int flags)
+{
+    if (!pt_on())
+        return call_real(kind, dirfd, path, argv, envp, flags);
+    const char *reason;
+    int cls = kind == PT_EXK_FEXECVE ? pt_classify(dirfd, "", AT_EMPTY_PATH, &reason)
+                                     : pt_classify(dirfd, path, flags, &reason);
+    char *const *env2;
+    PT_FIX_ENV(envp, cls, env2);
+    int argc = pt_vcount(argv), envc = pt_vcount(env2);
+    const char *lpath = kind == PT_EXK_FEXECVE ? "" : path;
+    int fd = kind == PT_EXK_EXECVE ? AT_FDCWD : dirfd;
+    struct pt_ev ev = {PT_OP_EXEC, fd, pt_sys(SYS_getppid, 0, 0, 0), 0, argc, envc, cls, NULL};
+    struct pt_seg seg[3] = {{lpath, -1, NULL, 0}, {NULL, 0, argv, argc}, {NULL, 0, env2, envc}};
+    pt_emit(&ev, seg, 3);
+    log_untraced(cls, lpath, reason);
+    int r = call_real(kind, dirfd, path, argv, env2, flags);
+    int e = errno;
+    pt_log(PT_OP_EXECFAIL, fd, -1, e, 0, 0, 0, NULL, lpath ? lpath : "", NULL);
+    errno = e;
+    return r;
+}
+
+/* glibc's fallback for a file the kernel cannot execute: run it with sh. */
+static void script_exec(const char *file, char *const argv[], char *const envp[])
+{
+    int argc = pt_vcount(argv);
+    char **nargv = alloca((size_t)(argc + 3) * sizeof(char *));
+    nargv[0] = (char *)"/bin/sh";
+    nargv[1] = (char *)file;
+    for (int i = 1; i <= argc; i++)
+        nargv[i + 1] = i < argc ? argv[i] : NULL;
+    if (argc <= 1)
+        nargv[2] = NULL;
+    pt_exec(PT_EXK_EXECVE, AT_FDCWD, "/bin/sh", nargv, envp, 0);
+}
+
+/* __execvpe_common of glibc 2.36, with logging attempts. */
+static int do_execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    if (!file || !*file) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr(file, '/')) {
+        pt_exec(PT_EXK_EXECVE, AT_FDCWD, file, argv, envp, 0);
+        if (errno == ENOEXEC)
+            script_exec(file, argv, envp);
+        return -1;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/bin:/usr/bin";
+    size_t flen = strlen(file);
+    if (flen > NAME_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    char *buf = alloca(strlen(path) + flen + 2);
+    int got_eacces = 0;
+    for (const char *p = path;;) {
+        const char *end = strchrnul(p, ':');
+        size_t dl = (size_t)(end - p);
+        memcpy(buf, p, dl);
+        buf[dl] = '/';
+        memcpy(buf + dl + (dl > 0), file, flen + 1);
+        pt_exec(PT_EXK_EXECVE, AT_FDCWD, buf, argv, envp, 0);
+        if (errno == ENOEXEC)
+            script_exec(buf, argv, envp);
+        switch (errno) {
+        case EACCES:
+            got_eacces = 1;
+            /* fallthrough */
+        case ENOENT:
+        case ESTALE:
+        case ENOTDIR:
+        case ENODEV:
+        case ETIMEDOUT:
+            break;
+        default:
+            return -1;
+        }
+        if (!*end)
+            break;
+        p = end + 1;
+    }
+    if (got_eacces)
+        errno = EACCES;
+    return -1;
+}
+
+PT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    return pt_exec(PT_EXK_EXECVE, AT_FDCWD, path, argv, envp, 0);
+}
+
+PT_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+                       int flags)
+{
+    return pt_exec(PT_EXK_EXECVEAT, dirfd, path, argv, envp, flags);
+}
+
+PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    return pt_exec(PT_EXK_FEXECVE, fd, NULL, argv, envp, 0);
+}
+
+PT_EXPORT int execv(const char *path, char *const argv[])
+{
+    return pt_exec(PT_EXK_EXECVE, AT_FDCWD, path, argv, environ, 0);
+}
+
+PT_EXPORT int execvp(const char *file, char *const argv[])
+{
+    return do_execvpe(file, argv, environ);
+}
+
+PT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    return do_execvpe(file, argv, envp);
+}
+
+/* execl*: varargs -> argv on the stack.  Leaves ap positioned after NULL. */
+#define PT_COLLECT_ARGV(arg, argv)                                                               \
+    int n_ = 0;                                                                                  \
+    {                                                                                            \
+        /* glibc declares arg nonnull, but execl(p, NULL) happens: hide it */                    \
+        const char *a0_ = (arg);                                                                 \
+        __asm__("" : "+r"(a0_));                                                                 \
+        va_list c_;                                                                              \
+        va_start(c_, arg);                                                                       \
+        if (a0_)                                                                                 \
+            for (n_ = 1; va_arg(c_, char *); n_++)                                               \
+                ;                                                                                \
+        va_end(c_);                                                                              \
+    }                                                                                            \
+    char **argv = alloca((size_t)(n_ + 1) * sizeof(char *));                                     \
+    va_list ap;                                                                                  \
+    va_start(ap, arg);                                                                           \
+    argv[0] = (char *)(arg);                                                                     \
+    for (int i_ = 1; i_ <= n_; i_++)                                                             \
+        argv[i_] = va_arg(ap, char *);                                                           \
+    argv[n_] = NULL
+
+PT_EXPORT int execl(const char *path, const char *arg, ...)
+{
+    PT_COLLECT_ARGV(arg, argv);
+    va_end(ap);
+    return pt_exec(PT_EXK_EXECVE, AT_FDCWD, path, argv, environ, 0);
+}
+
+PT_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    PT_COLLECT_ARGV(arg, argv);
+    va_end(ap);
+    return do_execvpe(file, argv, environ);
+}
+
+PT_EXPORT int execle(const char *path, const char *arg, ...)
+{
+    PT_COLLECT_ARGV(arg, argv);
+    /* ap now points just past the terminating NULL (or at it when arg is
+     * NULL, which is then the terminator itself): the next one is envp. */
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    return pt_exec(PT_EXK_EXECVE, AT_FDCWD, path, argv, envp, 0);
+}
+
+/* ---------------------------------------------------------------- spawn */
+
+/* Where posix_spawnp will find file (first executable on PATH), for the
+ * ELF check only; raw access() so nothing is logged twice. */
+static const char *spawn_target(const char *file, char *buf, size_t cap)
+{
+    if (strchr(file, '/'))
+        return file;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/bin:/usr/bin";
+    size_t flen = strlen(file);
+    for (const char *p = path;;) {
+        const char *end = strchrnul(p, ':');
+        size_t dl = (size_t)(end - p);
+        if (dl + flen + 2 <= cap) {
+            memcpy(buf, p, dl);
+            buf[dl] = '/';
+            memcpy(buf + dl + (dl > 0), file, flen + 1);
+            if (pt_sys(SYS_access, buf, X_OK, 0) == 0)
+                return buf;
+        }
+        if (!*end)
+            return file;
+        p = end + 1;
+    }
+}
+
+static int do_spawn(int usepath, pid_t *pid, const char *file,
+                    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+                    char *const argv[], char *const envp[])
+{
+    static void *s_spawn, *s_spawnp;
+    typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                            const posix_spawnattr_t *, char *const[], char *const[]);
+    spawn_fn real = (spawn_fn)(usepath ? pt_real(&s_spawnp, "posix_spawnp")
+                                       : pt_real(&s_spawn, "posix_spawn"));
+    if (!real)
+        return ENOSYS;
+    if (!pt_on() || !file)
+        return real(pid, file, fa, attr, argv, envp);
+    int e0 = errno;
+    char buf[PATH_MAX];
+    const char *target = usepath ? spawn_target(file, buf, sizeof buf) : file;
+    const char *reason;
+    int cls = pt_classify(AT_FDCWD, target, 0, &reason);
+    char *const *env2;
+    PT_FIX_ENV(envp, cls, env2);
+    pid_t local = 0;
+    if (!pid)
+        pid = &local;
+    errno = e0;
+    int rc = real(pid, file, fa, attr, argv, env2);
+    int e = errno;
+    int argc = pt_vcount(argv), envc = pt_vcount(env2);
+    struct pt_ev ev = {PT_OP_SPAWN, cls, rc, 0, rc == 0 ? *pid : 0, argc, envc, NULL};
+    struct pt_seg seg[3] = {{target, -1, NULL, 0}, {NULL, 0, argv, argc}, {NULL, 0, env2, envc}};
+    pt_emit(&ev, seg, 3);
+    log_untraced(cls, target, reason);
+    errno = e;
+    return rc;
+}
+
+PT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                          const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    return do_spawn(0, pid, path, fa, attr, argv, envp);
+}
+
+PT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    return do_spawn(1, pid, file, fa, attr, argv, envp);
+}
+
+/* ---------------------------------------------------------------- shell */
+
+PT_EXPORT int system(const char *cmd)
+{
+    static void *slot;
+    int (*real)(const char *) = (int (*)(const char *))pt_real(&slot, "system");
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!cmd || !pt_on())
+        return real(cmd);
+    fix_environ();
+    int r = real(cmd);
+    int e = errno;
+    pt_log(PT_OP_SHELL, -1, r, r < 0 ? e : 0, 0, 0, 0, NULL, cmd, NULL);
+    errno = e;
+    return r;
+}
+
+PT_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+    static void *slot;
+    FILE *(*real)(const char *, const char *) =
+        (FILE * (*)(const char *, const char *)) pt_real(&slot, "popen");
+    if (!real) {
+        errno = ENOSYS;
+        return NULL;
+    }
+    if (!cmd || !pt_on())
+        return real(cmd, mode);
+    fix_environ();
+    FILE *f = real(cmd, mode);
+    int e = errno;
+    int fd = f ? fileno(f) : -1;
+    if (fd >= 0)
+        pt_wbit_set(fd, 0);
+    pt_log(PT_OP_SHELL, -1, fd, f ? 0 : e, 1, 0, 0, NULL, cmd, NULL);
+    errno = e;
+    return f;
+}

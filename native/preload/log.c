@@ -1,0 +1,533 @@
+/*
+ * log.c — session log writer and per-process state of libprovtrace.so.
+ * Maps the launcher-created session file (no fd kept open), reserves space
+ * with a per-thread chunk cursor advanced by CAS (so a signal handler that
+ * logs in the middle of another record is safe without a re-entrancy flag),
+ * and writes the START record of each new process image.
+ */
+#include "pt.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+PT_HID struct pt_log_header *pt_hdr;
+PT_HID int pt_state;
+PT_HID int pt_debug_on;
+PT_HID char pt_libpath[4096];
+PT_HID char pt_session[4096];
+PT_HID int pt_exit_logged;
+static uint64_t g_cap;   /* file size: records must end at or before it */
+static int g_pid;        /* cached getpid() of this process */
+static int g_start_done; /* START already written by this image */
+
+/* Thread state.  t_cur is the file offset of the next free byte of this
+ * thread's chunk; 0 or a chunk boundary means "no room, claim a chunk".
+ * One word, so a CAS keeps it consistent against signal handlers. */
+static __thread uint64_t t_cur PT_IE;
+static __thread int t_tid PT_IE;
+PT_HID __thread int pt_t_vfork PT_IE;
+
+extern void *__libc_stack_end; /* ld.so: points at argc on the initial stack */
+extern char **environ;
+
+/* ---------------------------------------------------------------- debug */
+
+PT_HID void pt_dbg(const char *file, int line, const char *msg)
+{
+    if (!pt_debug_on)
+        return;
+    char buf[512];
+    char num[16];
+    int n = 0, k = 0;
+    unsigned u = (unsigned)line;
+    do
+        num[k++] = (char)('0' + u % 10);
+    while ((u /= 10) && k < 15);
+    const char *parts[] = {"provtrace-debug [", file, ":", NULL, "]> ", msg, "\n"};
+    for (unsigned i = 0; i < sizeof parts / sizeof *parts; i++) {
+        if (!parts[i]) {
+            while (k > 0 && n < (int)sizeof buf)
+                buf[n++] = num[--k];
+            continue;
+        }
+        for (const char *p = parts[i]; *p && n < (int)sizeof buf; p++)
+            buf[n++] = *p;
+    }
+    pt_sys(SYS_write, 2, buf, n);
+}
+
+PT_HID void pt_count_error(void)
+{
+    struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
+    if (h)
+        __atomic_fetch_add(&h->errors, 1, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- ids */
+
+PT_HID int pt_getpid(void)
+{
+    if (PT_UNLIKELY(pt_t_vfork)) {
+        /* A vfork child shares our memory (and TLS): only the kernel knows
+         * who is running.  Once the parent runs again the flag is stale. */
+        int p = (int)pt_sys(SYS_getpid, 0, 0, 0);
+        if (p == g_pid && pt_t_vfork == 1)
+            pt_t_vfork = 0;
+        return p;
+    }
+    return g_pid;
+}
+
+PT_HID int pt_in_vfork_child(void)
+{
+    return pt_t_vfork && (int)pt_sys(SYS_getpid, 0, 0, 0) != g_pid;
+}
+
+static int cur_tid(void)
+{
+    if (PT_UNLIKELY(pt_t_vfork))
+        return (int)pt_sys(SYS_gettid, 0, 0, 0);
+    int t = t_tid;
+    if (PT_UNLIKELY(!t))
+        t_tid = t = (int)pt_sys(SYS_gettid, 0, 0, 0);
+    return t;
+}
+
+/* After fork/_Fork or a non-CLONE_VM clone: new pid, one thread, and the
+ * parent's chunk must not be shared with it. */
+PT_HID void pt_child_reset(void)
+{
+    g_pid = (int)pt_sys(SYS_getpid, 0, 0, 0);
+    t_tid = 0;
+    pt_t_vfork = 0;
+    __atomic_store_n(&t_cur, 0, __ATOMIC_RELAXED);
+    pt_exit_logged = 0;
+}
+
+static void atfork_child(void)
+{
+    pt_child_reset();
+    /* Forks we do not wrap (daemon(), libc-internal) are only visible here. */
+    if (__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE))
+        pt_log(PT_OP_FORK, (int)pt_sys(SYS_getppid, 0, 0, 0), g_pid, 0, PT_FORK_ATFORK, 0, 0,
+               NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Reserve tot bytes (multiple of 8).  Returns the file offset or 0. */
+static uint64_t reserve(struct pt_log_header *h, uint64_t tot)
+{
+    const uint64_t H = PT_HEADER_SIZE, C = PT_CHUNK_SIZE;
+    for (;;) {
+        uint64_t c = __atomic_load_n(&t_cur, __ATOMIC_RELAXED);
+        if (c >= H && (c - H) % C != 0) {
+            uint64_t end = c - (c - H) % C + C;
+            if (c + tot <= end) {
+                if (__atomic_compare_exchange_n(&t_cur, &c, c + tot, 0, __ATOMIC_RELAXED,
+                                                __ATOMIC_RELAXED))
+                    return c;
+                continue; /* a signal handler logged meanwhile: retry */
+            }
+            /* Close the chunk; whoever wins the CAS owns the tail and pads it. */
+            if (__atomic_compare_exchange_n(&t_cur, &c, end, 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED)) {
+                struct pt_rec *pad = (struct pt_rec *)((char *)h + c);
+                pad->op = PT_OP_PAD;
+                pad->nstr = 0;
+                __atomic_store_n(&pad->len, (uint32_t)(end - c), __ATOMIC_RELEASE);
+            }
+            continue;
+        }
+        uint64_t need = (tot + C - 1) / C * C;
+        uint64_t used = __atomic_load_n(&h->used, __ATOMIC_RELAXED);
+        do {
+            if (H + used + need > g_cap) {
+                __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+                return 0;
+            }
+        } while (!__atomic_compare_exchange_n(&h->used, &used, used + need, 1, __ATOMIC_RELAXED,
+                                              __ATOMIC_RELAXED));
+        uint64_t off = H + used;
+        /* If a handler installed its own chunk meanwhile, keep its cursor and
+         * leave the rest of ours zero (readers skip to the next boundary). */
+        __atomic_compare_exchange_n(&t_cur, &c, off + tot, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        return off;
+    }
+}
+
+PT_HID int pt_vcount(char *const *v)
+{
+    int n = 0;
+    if (v)
+        while (v[n])
+            n++;
+    return n;
+}
+
+#define PT_MAX_REC (16u << 20)
+
+PT_HID void pt_emit(const struct pt_ev *ev, const struct pt_seg *seg, int nseg)
+{
+    struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
+    if (!h)
+        return;
+    uint64_t tot = sizeof(struct pt_rec) + (ev->ver ? sizeof(struct pt_version) : 0);
+    uint32_t nstr = 0;
+    for (int i = 0; i < nseg; i++) {
+        if (seg[i].v) {
+            for (int j = 0; j < seg[i].vn; j++)
+                tot += (seg[i].v[j] ? strlen(seg[i].v[j]) : 0) + 1;
+            nstr += (uint32_t)seg[i].vn;
+        } else {
+            tot += (seg[i].s ? (seg[i].n >= 0 ? (size_t)seg[i].n : strlen(seg[i].s)) : 0) + 1;
+            nstr++;
+        }
+    }
+    tot = (tot + PT_REC_ALIGN - 1) & ~(uint64_t)(PT_REC_ALIGN - 1);
+    if (tot > PT_MAX_REC || nstr > 0xffff) {
+        __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+        PT_DEBUG("record too large, dropped");
+        return;
+    }
+    uint64_t off = reserve(h, tot);
+    if (!off)
+        return;
+    struct pt_rec *r = (struct pt_rec *)((char *)h + off);
+    r->op = (uint16_t)(ev->op | (ev->ver ? PT_OP_HAS_VERSION : 0));
+    r->nstr = (uint16_t)nstr;
+    r->pid = pt_getpid();
+    r->tid = cur_tid();
+    r->ts = now_ns();
+    r->ret = ev->ret;
+    r->err = ev->err;
+    r->fd = ev->fd;
+    r->a1 = ev->a1;
+    r->a2 = ev->a2;
+    r->a3 = ev->a3;
+    char *p = (char *)(r + 1);
+    if (ev->ver) {
+        memcpy(p, ev->ver, sizeof *ev->ver);
+        p += sizeof *ev->ver;
+    }
+    for (int i = 0; i < nseg; i++) {
+        if (seg[i].v) {
+            for (int j = 0; j < seg[i].vn; j++) {
+                const char *s = seg[i].v[j] ? seg[i].v[j] : "";
+                size_t n = strlen(s);
+                memcpy(p, s, n);
+                p[n] = 0;
+                p += n + 1;
+            }
+        } else {
+            const char *s = seg[i].s ? seg[i].s : "";
+            size_t n = seg[i].s ? (seg[i].n >= 0 ? (size_t)seg[i].n : strlen(s)) : 0;
+            memcpy(p, s, n);
+            p[n] = 0;
+            p += n + 1;
+        }
+    }
+    /* The chunk is fresh tmpfs memory (zero) unless a previous pad/record was
+     * abandoned there; zero the alignment tail so readers see clean padding. */
+    char *endp = (char *)r + tot;
+    if (p < endp)
+        memset(p, 0, (size_t)(endp - p));
+    __atomic_store_n(&r->len, (uint32_t)tot, __ATOMIC_RELEASE);
+}
+
+PT_HID void pt_log(uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,
+                   const struct pt_version *ver, const char *s1, const char *s2)
+{
+    struct pt_ev ev = {op, fd, ret, err, a1, a2, a3, ver};
+    struct pt_seg seg[2] = {{s1, -1, NULL, 0}, {s2, -1, NULL, 0}};
+    pt_emit(&ev, seg, s1 ? (s2 ? 2 : 1) : 0);
+}
+
+/* ---------------------------------------------------------------- versions */
+
+static void stat_to_version(const struct stat *st, struct pt_version *v)
+{
+    v->dev = st->st_dev;
+    v->ino = st->st_ino;
+    v->size = st->st_size;
+    v->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    v->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+    v->mode = st->st_mode;
+    v->pad = 0;
+}
+
+PT_HID int pt_fd_version(int fd, struct pt_version *v)
+{
+    struct stat st;
+    if (fd < 0 || pt_sys(SYS_fstat, fd, &st, 0) != 0)
+        return 0;
+    stat_to_version(&st, v);
+    return 1;
+}
+
+PT_HID int pt_path_version(int dirfd, const char *path, int flags, struct pt_version *v)
+{
+    struct stat st;
+    if (!path || pt_sys6(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0, 0) != 0)
+        return 0;
+    stat_to_version(&st, v);
+    return 1;
+}
+
+/* Bitmap of fds this process opened for writing: their final version is
+ * recorded at close (and at exit for those still open). */
+#define PT_MAXFD 65536
+static uint64_t g_wbits[PT_MAXFD / 64];
+
+PT_HID void pt_wbit_set(int fd, int written)
+{
+    if (fd < 0 || fd >= PT_MAXFD || pt_in_vfork_child())
+        return;
+    uint64_t m = 1ull << (fd & 63);
+    if (written)
+        __atomic_fetch_or(&g_wbits[fd >> 6], m, __ATOMIC_RELAXED);
+    else if (__atomic_load_n(&g_wbits[fd >> 6], __ATOMIC_RELAXED) & m)
+        __atomic_fetch_and(&g_wbits[fd >> 6], ~m, __ATOMIC_RELAXED);
+}
+
+PT_HID int pt_wbit_get(int fd)
+{
+    if (fd < 0 || fd >= PT_MAXFD)
+        return 0;
+    return (__atomic_load_n(&g_wbits[fd >> 6], __ATOMIC_RELAXED) >> (fd & 63)) & 1;
+}
+
+PT_HID int pt_wbit_take(int fd)
+{
+    if (!pt_wbit_get(fd) || pt_in_vfork_child())
+        return 0;
+    uint64_t m = 1ull << (fd & 63);
+    return (__atomic_fetch_and(&g_wbits[fd >> 6], ~m, __ATOMIC_RELAXED) & m) != 0;
+}
+
+/* CLOSE-with-version (ret 0) for every written fd still open. */
+PT_HID void pt_flush_written(int in_exit)
+{
+    (void)in_exit;
+    if (!__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE) || pt_in_vfork_child())
+        return;
+    for (int w = 0; w < PT_MAXFD / 64; w++) {
+        uint64_t bits = __atomic_exchange_n(&g_wbits[w], 0, __ATOMIC_RELAXED);
+        while (bits) {
+            int fd = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            struct pt_version v;
+            if (pt_fd_version(fd, &v))
+                pt_log(PT_OP_CLOSE, fd, 0, 0, 0, 0, 0, &v, NULL, NULL);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- START */
+
+struct objscan {
+    const char **names;
+    int n, max, total;
+    uintptr_t self;
+};
+
+static int obj_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct objscan *o = data;
+    o->total++;
+    const char *nm = info->dlpi_name;
+    if (!nm || !*nm || strstr(nm, "linux-vdso") || info->dlpi_addr == o->self)
+        return 0;
+    if (o->n < o->max)
+        o->names[o->n++] = nm;
+    return 0;
+}
+
+static uintptr_t self_base(void)
+{
+    Dl_info di;
+    if (dladdr((void *)&pt_init, &di) && di.dli_fbase)
+        return (uintptr_t)di.dli_fbase;
+    return 0;
+}
+
+/* Names of loaded objects, skipping the first `skip` link-map entries.
+ * Returns how many names were stored; *total = link-map length. */
+PT_HID int pt_scan_objects(const char **names, int max, int skip, int *total);
+PT_HID int pt_scan_objects(const char **names, int max, int skip, int *total)
+{
+    const char *tmp[512];
+    struct objscan o = {tmp, 0, 512, 0, self_base()};
+    dl_iterate_phdr(obj_cb, &o);
+    *total = o.total;
+    /* obj_cb filtered names; recompute positions by a second pass would cost
+     * more than it is worth: skip counts filtered entries, close enough for
+     * "newly added" since the filtered ones (main, vdso, us) load first. */
+    int n = 0;
+    for (int i = 0; i < o.n && n < max; i++)
+        if (i >= skip)
+            names[n++] = tmp[i];
+    return n;
+}
+
+PT_HID int pt_nobj_seen; /* filtered objects already reported */
+
+static void write_start(int argc, char **argv, char **envp)
+{
+    if (g_start_done)
+        return;
+    g_start_done = 1;
+    char cwd[PATH_MAX];
+    if (pt_sys(SYS_getcwd, cwd, sizeof cwd, 0) < 0)
+        cwd[0] = 0;
+    const char *exe = (const char *)getauxval(AT_EXECFN);
+    const char *objs[512];
+    int total;
+    int nobj = pt_scan_objects(objs, 512, 0, &total);
+    pt_nobj_seen = nobj;
+    int envc = pt_vcount(envp);
+    struct pt_ev ev = {PT_OP_START, (int)pt_sys(SYS_getppid, 0, 0, 0), 0, 0, argc, envc, nobj,
+                       NULL};
+    struct pt_seg seg[5] = {{exe, -1, NULL, 0},
+                            {cwd, -1, NULL, 0},
+                            {NULL, 0, argv, argc},
+                            {NULL, 0, envp, envc},
+                            {NULL, 0, (char *const *)objs, nobj}};
+    pt_emit(&ev, seg, 5);
+}
+
+/* ---------------------------------------------------------------- init */
+
+static int map_session(const char *path)
+{
+    if (!path || path[0] != '/') {
+        PT_DEBUG(path ? "PROVTRACE_SESSION is not absolute" : "PROVTRACE_SESSION unset");
+        return -1;
+    }
+    long fd = pt_sys(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        PT_DEBUG("cannot open session log");
+        return -1;
+    }
+    struct pt_log_header hd;
+    struct stat st;
+    long n = pt_sys6(SYS_pread64, fd, (long)&hd, sizeof hd, 0, 0, 0);
+    int ok = n == (long)sizeof hd && memcmp(hd.magic, PT_LOG_MAGIC, 8) == 0 &&
+             hd.version == PT_LOG_VERSION && hd.header_size == PT_HEADER_SIZE &&
+             hd.chunk_size == PT_CHUNK_SIZE && hd.cap >= PT_HEADER_SIZE + PT_CHUNK_SIZE &&
+             pt_sys(SYS_fstat, fd, &st, 0) == 0 && (uint64_t)st.st_size >= hd.cap;
+    void *m = MAP_FAILED;
+    if (ok) {
+        long r = pt_sys6(SYS_mmap, 0, (long)hd.cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (r < 0 && r > -4096)
+            PT_DEBUG("mmap of session log failed");
+        else
+            m = (void *)r;
+    } else {
+        PT_DEBUG("session log header invalid");
+    }
+    pt_sys(SYS_close, fd, 0, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    g_cap = hd.cap;
+    __atomic_store_n(&pt_hdr, (struct pt_log_header *)m, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap)
+        n = 0; /* too long: treat as unknown rather than truncate */
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
+}
+
+static void do_init(int argc, char **argv, char **envp)
+{
+    int s = 0;
+    if (!__atomic_compare_exchange_n(&pt_state, &s, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return; /* done, or in progress (another thread, or a signal handler) */
+    const char *dbg = getenv(PT_ENV_DEBUG);
+    pt_debug_on = dbg && dbg[0] == '1';
+    g_pid = (int)pt_sys(SYS_getpid, 0, 0, 0);
+    const char *sess = getenv(PT_ENV_SESSION);
+    if (map_session(sess) == 0) {
+        copy_str(pt_session, sizeof pt_session, sess);
+        Dl_info di;
+        if (dladdr((void *)&pt_init, &di) && di.dli_fname)
+            copy_str(pt_libpath, sizeof pt_libpath, di.dli_fname);
+        pthread_atfork(NULL, NULL, atfork_child);
+        if (!argv) {
+            /* Lazy init before our constructor: recover argv from the
+             * initial stack, whose layout is argc, argv[], NULL, envp[]. */
+            long *sp = __libc_stack_end;
+            if (sp && sp[0] >= 0 && sp[0] < (1 << 20) && ((char **)(sp + 1))[sp[0]] == NULL) {
+                argc = (int)sp[0];
+                argv = (char **)(sp + 1);
+            } else {
+                argc = 0;
+            }
+            envp = environ;
+        }
+        write_start(argc, argv, envp);
+    }
+    __atomic_store_n(&pt_state, 2, __ATOMIC_RELEASE);
+}
+
+PT_HID void pt_init(void) { do_init(0, NULL, NULL); }
+
+PT_HID void *pt_real(void **slot, const char *name)
+{
+    void *p = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (PT_UNLIKELY(!p)) {
+        p = dlsym(RTLD_NEXT, name);
+        if (!p)
+            PT_DEBUG("dlsym(RTLD_NEXT) failed");
+        __atomic_store_n(slot, p, __ATOMIC_RELAXED);
+    }
+    if (PT_UNLIKELY(__atomic_load_n(&pt_state, __ATOMIC_ACQUIRE) != 2))
+        pt_init();
+    return p;
+}
+
+__attribute__((constructor)) static void pt_ctor(int argc, char **argv, char **envp)
+{
+    do_init(argc, argv, envp);
+}
+
+/* Return from main: exit() is called inside libc, not through our wrapper. */
+__attribute__((destructor)) static void pt_dtor(void)
+{
+    if (!__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE))
+        return;
+    if (!pt_exit_logged)
+        pt_log(PT_OP_EXIT, -1, 0, 0, 0, PT_EXIT_DESTRUCTOR, 0, NULL, NULL, NULL);
+    pt_exit_logged = 1;
+    /* stdio buffers are flushed after destructors; flush now so the versions
+     * of written files are final (the data and its order are unchanged). */
+    int any = 0;
+    for (int w = 0; w < PT_MAXFD / 64 && !any; w++)
+        any = g_wbits[w] != 0;
+    if (any) {
+        fflush(NULL);
+        pt_flush_written(1);
+    }
+}
