@@ -2,7 +2,8 @@
  * provtrace_log.h — THE session log format: the contract between the native
  * recorder (preload library, later the supervisor) and the Python decoder in
  * src/provtrace/ingest/logformat.py, which mirrors every number below.
- * Change a layout or a meaning here => bump PT_LOG_VERSION and the mirror.
+ * Change a layout or a meaning here => bump PT_LOG_VERSION and the mirror
+ * (new codes in a table are additions, not changes).
  *
  * File = one 4 KiB header + a data area of cap - PT_HEADER_SIZE bytes, sparse,
  * on tmpfs, mapped MAP_SHARED by every process of the session.  Writers claim
@@ -29,13 +30,15 @@
 #define PT_ENV_DEBUG "PROVTRACE_DEBUG"
 
 /* Header: the first PT_HEADER_SIZE bytes of the file.  Only `used`,
- * `dropped` and `errors` change after creation (atomically). */
+ * `dropped` and `errors` change after creation (atomically), except that
+ * provtrace-supervisor, before it starts the command, sets `flags`,
+ * `root_pid` (itself: it is the command's parent) and `supervisor_pid`. */
 struct pt_log_header {
     char magic[8];          /* PT_LOG_MAGIC */
     uint32_t version;       /* PT_LOG_VERSION */
     uint32_t header_size;   /* PT_HEADER_SIZE */
     uint32_t chunk_size;    /* PT_CHUNK_SIZE */
-    uint32_t flags;         /* reserved, 0 */
+    uint32_t flags;         /* PT_HDR_* bits */
     uint64_t cap;           /* total file size in bytes (header included) */
     uint64_t used;          /* bytes claimed in the data area, from header_size */
     uint64_t dropped;       /* records not written because the log was full */
@@ -43,8 +46,11 @@ struct pt_log_header {
     uint64_t start_mono_ns; /* CLOCK_MONOTONIC at session creation */
     uint64_t start_real_ns; /* CLOCK_REALTIME at the same instant */
     int32_t root_pid;       /* launcher pid (parent of the recorded command) */
-    int32_t supervisor_pid; /* 0 until the supervisor exists (later issue) */
+    int32_t supervisor_pid; /* provtrace-supervisor, 0 if none */
 };
+
+/* hdr->flags */
+#define PT_HDR_ROUTE 1u /* exec wrappers hand static/Go/foreign targets to the supervisor */
 
 /* Record header, 64 bytes, followed by
  *   - a struct pt_version (48 bytes) when (op & PT_OP_HAS_VERSION),
@@ -83,13 +89,19 @@ struct pt_version {
  * EXEC (+ EXECFAIL) per PATH candidate tried.  UNTRACED is written for
  * STATIC/GO/FOREIGN/SETUID, and for UNKNOWN only when the file exists.
  * DLOPEN "newly loaded objects": link-map entries appended since the last
- * scan (START or previous dlopen). */
+ * scan (START or previous dlopen).
+ * Records of traced (ptrace) processes are written by the supervisor with
+ * the traced pid/tid: START ret = PT_TRACER_PTRACE and err = the image's
+ * class; EXIT api PT_EXIT_STATUS with a1 = the raw wait status (also for
+ * signal deaths); a vfork is a CLONE with CLONE_VM|CLONE_VFORK; CLOSE and
+ * dup2/dup3 are written at syscall entry (ret 0 / newfd assumed).  UNTRACED
+ * reason names the class problem and, when routing failed, why. */
 
 /* Op table.  Columns: fd | ret | a1 | a2 | a3 | strings.
  * "dirfd" is AT_FDCWD (-100) for plain-path calls.                            */
 enum pt_op {
     PT_OP_PAD = 0,      /* chunk tail filler: skip len bytes                  */
-    PT_OP_START = 1,    /* ppid | 0 | argc | envc | nobj | exe, cwd, argv.., env.., objects.. */
+    PT_OP_START = 1,    /* ppid | tracer | argc | envc | nobj | exe, cwd, argv.., env.., objects.. */
     PT_OP_EXEC = 2,     /* dirfd | ppid | argc | envc | class | path, argv.., env.. (written before exec) */
     PT_OP_EXECFAIL = 3, /* dirfd | -1 | 0 | 0 | 0 | path                         */
     PT_OP_FORK = 4,     /* - | child pid (parent side) | api | 0 | 0 | -      *
@@ -141,12 +153,14 @@ enum pt_open_api {
     PT_API_OPEN = 0, PT_API_OPENAT = 1, PT_API_CREAT = 2, PT_API_FOPEN = 3,
     PT_API_FREOPEN = 4, PT_API_OPENDIR = 5, PT_API_FDOPENDIR = 6, PT_API_MKSTEMP = 7,
     PT_API_MKDTEMP = 8, PT_API_TMPFILE = 9, PT_API_SYSCALL = 10, PT_API_OPEN_BY_HANDLE = 11,
+    PT_API_SEM_OPEN = 12, /* no fd: ret 0 on success */
 };
 
 /* api codes for PT_OP_STAT / PT_OP_ACCESS (a3) */
 enum pt_stat_api {
     PT_API_STAT = 0, PT_API_LSTAT = 1, PT_API_FSTATAT = 2, PT_API_STATX = 3,
     PT_API_ACCESS_ = 4, PT_API_FACCESSAT = 5, PT_API_EACCESS = 6,
+    PT_API_STATFS = 7, PT_API_XATTR = 8, /* supervisor only: statfs, [l]getxattr/[l]listxattr */
 };
 
 /* api codes for PT_OP_UNLINK (a3) */
@@ -159,7 +173,12 @@ enum pt_mknod_api { PT_API_MKNOD = 0, PT_API_MKFIFO = 1 };
 enum pt_fork_api { PT_FORK_FORK = 0, PT_FORK__FORK = 1, PT_FORK_ATFORK = 2 };
 
 /* PT_OP_EXIT a2 */
-enum pt_exit_api { PT_EXIT_EXIT = 0, PT_EXIT__EXIT = 1, PT_EXIT_DESTRUCTOR = 2 };
+enum pt_exit_api { PT_EXIT_EXIT = 0, PT_EXIT__EXIT = 1, PT_EXIT_DESTRUCTOR = 2, PT_EXIT_STATUS = 3 };
+
+/* PT_OP_START ret: who wrote the record (and traces the image) */
+enum pt_tracer { PT_TRACER_PRELOAD = 0, PT_TRACER_PTRACE = 1 };
+
+/* PT_OP_CHMOD a3 (supervisor): 0 chmod family, 1 setxattr/removexattr family */
 
 /* Executable classes (EXEC a3, SPAWN fd, UNTRACED fd): what the ELF check said. */
 enum pt_exe_class {

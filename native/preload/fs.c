@@ -7,6 +7,8 @@
 #include "pt.h"
 
 #include <dirent.h>
+#include <semaphore.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +63,37 @@ static void pt_log_path(int op, int dirfd, long ret, int err, long a1, long a2, 
 {
     if (pt_on())
         pt_log((uint16_t)op, dirfd, ret, ret < 0 ? err : 0, a1, a2, a3, NULL, PTS(p), NULL);
+}
+
+/* glibc's tmpfile() creates its file in P_tmpdir, ignoring TMPDIR. */
+#define PT_TMPFILE_DIR "/tmp"
+
+/* shm_open/sem_open name "/x" is the file /dev/shm/<prefix>x (as glibc maps it).
+ * sem_open returns a mapping, not an fd: its OPEN has api SEM_OPEN, ret 0 / -1. */
+static void pt_log_shm(int op, const char *prefix, const char *name, int flags, long mode, long ret,
+                       int err)
+{
+    if (!pt_on() || !name)
+        return;
+    char buf[256];
+    size_t n = 0;
+    static const char dir[] = "/dev/shm/";
+    for (const char *s = dir; *s && n < sizeof buf - 1; s++)
+        buf[n++] = *s;
+    for (const char *s = prefix; *s && n < sizeof buf - 1; s++)
+        buf[n++] = *s;
+    while (*name == '/')
+        name++;
+    for (const char *s = name; *s && n < sizeof buf - 1; s++)
+        buf[n++] = *s;
+    buf[n] = 0;
+    if (op == PT_OP_OPEN && prefix[0] == 0)
+        pt_log_open(AT_FDCWD, buf, flags, mode, PT_API_OPEN, ret, err);
+    else if (op == PT_OP_OPEN) /* sem_open: no fd, ret 0 = success */
+        pt_log(PT_OP_OPEN, AT_FDCWD, ret, ret < 0 ? err : 0, flags, mode, PT_API_SEM_OPEN, NULL, buf,
+               NULL);
+    else
+        pt_log((uint16_t)op, AT_FDCWD, ret, ret < 0 ? err : 0, 0, 0, PT_API_UNLINK, NULL, buf, NULL);
 }
 
 /* fd form when there is no path (futimens, fchmod, utimensat(fd, NULL)). */
@@ -150,6 +183,17 @@ static void pt_pre_close(int fd)
         va_end(ap);                                                                              \
     }
 #define PT_PRE_CLOSE(fd) pt_pre_close(fd)
+/* sem_open takes (mode, value) only with O_CREAT. */
+#define PT_VA_SEM(f)                                                                             \
+    mode_t m = 0;                                                                                \
+    unsigned v = 0;                                                                              \
+    if ((f) & O_CREAT) {                                                                         \
+        va_list ap;                                                                              \
+        va_start(ap, f);                                                                         \
+        m = (mode_t)va_arg(ap, int);                                                             \
+        v = va_arg(ap, unsigned);                                                                \
+        va_end(ap);                                                                              \
+    }
 
 /* The one wrapper shape: resolve the real function once, call it, log the
  * result, and hand the caller exactly what libc returned, errno included. */

@@ -131,47 +131,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Reserve tot bytes (multiple of 8).  Returns the file offset or 0. */
-static uint64_t reserve(struct pt_log_header *h, uint64_t tot)
-{
-    const uint64_t H = PT_HEADER_SIZE, C = PT_CHUNK_SIZE;
-    for (;;) {
-        uint64_t c = __atomic_load_n(&t_cur, __ATOMIC_RELAXED);
-        if (c >= H && (c - H) % C != 0) {
-            uint64_t end = c - (c - H) % C + C;
-            if (c + tot <= end) {
-                if (__atomic_compare_exchange_n(&t_cur, &c, c + tot, 0, __ATOMIC_RELAXED,
-                                                __ATOMIC_RELAXED))
-                    return c;
-                continue; /* a signal handler logged meanwhile: retry */
-            }
-            /* Close the chunk; whoever wins the CAS owns the tail and pads it. */
-            if (__atomic_compare_exchange_n(&t_cur, &c, end, 0, __ATOMIC_RELAXED,
-                                            __ATOMIC_RELAXED)) {
-                struct pt_rec *pad = (struct pt_rec *)((char *)h + c);
-                pad->op = PT_OP_PAD;
-                pad->nstr = 0;
-                __atomic_store_n(&pad->len, (uint32_t)(end - c), __ATOMIC_RELEASE);
-            }
-            continue;
-        }
-        uint64_t need = (tot + C - 1) / C * C;
-        uint64_t used = __atomic_load_n(&h->used, __ATOMIC_RELAXED);
-        do {
-            if (H + used + need > g_cap) {
-                __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
-                return 0;
-            }
-        } while (!__atomic_compare_exchange_n(&h->used, &used, used + need, 1, __ATOMIC_RELAXED,
-                                              __ATOMIC_RELAXED));
-        uint64_t off = H + used;
-        /* If a handler installed its own chunk meanwhile, keep its cursor and
-         * leave the rest of ours zero (readers skip to the next boundary). */
-        __atomic_compare_exchange_n(&t_cur, &c, off + tot, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-        return off;
-    }
-}
-
 PT_HID int pt_vcount(char *const *v)
 {
     int n = 0;
@@ -181,74 +140,23 @@ PT_HID int pt_vcount(char *const *v)
     return n;
 }
 
-#define PT_MAX_REC (16u << 20)
-
 PT_HID void pt_emit(const struct pt_ev *ev, const struct pt_seg *seg, int nseg)
 {
     struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
     if (!h)
         return;
-    uint64_t tot = sizeof(struct pt_rec) + (ev->ver ? sizeof(struct pt_version) : 0);
-    uint32_t nstr = 0;
-    for (int i = 0; i < nseg; i++) {
-        if (seg[i].v) {
-            for (int j = 0; j < seg[i].vn; j++)
-                tot += (seg[i].v[j] ? strlen(seg[i].v[j]) : 0) + 1;
-            nstr += (uint32_t)seg[i].vn;
-        } else {
-            tot += (seg[i].s ? (seg[i].n >= 0 ? (size_t)seg[i].n : strlen(seg[i].s)) : 0) + 1;
-            nstr++;
-        }
-    }
-    tot = (tot + PT_REC_ALIGN - 1) & ~(uint64_t)(PT_REC_ALIGN - 1);
-    if (tot > PT_MAX_REC || nstr > 0xffff) {
+    uint32_t nstr;
+    uint64_t tot = ptw_size(ev, seg, nseg, &nstr);
+    if (!tot) {
         __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
         PT_DEBUG("record too large, dropped");
         return;
     }
-    uint64_t off = reserve(h, tot);
+    uint64_t off = ptw_reserve(h, g_cap, &t_cur, tot);
     if (!off)
         return;
     struct pt_rec *r = (struct pt_rec *)((char *)h + off);
-    r->op = (uint16_t)(ev->op | (ev->ver ? PT_OP_HAS_VERSION : 0));
-    r->nstr = (uint16_t)nstr;
-    r->pid = pt_getpid();
-    r->tid = cur_tid();
-    r->ts = now_ns();
-    r->ret = ev->ret;
-    r->err = ev->err;
-    r->fd = ev->fd;
-    r->a1 = ev->a1;
-    r->a2 = ev->a2;
-    r->a3 = ev->a3;
-    char *p = (char *)(r + 1);
-    if (ev->ver) {
-        memcpy(p, ev->ver, sizeof *ev->ver);
-        p += sizeof *ev->ver;
-    }
-    for (int i = 0; i < nseg; i++) {
-        if (seg[i].v) {
-            for (int j = 0; j < seg[i].vn; j++) {
-                const char *s = seg[i].v[j] ? seg[i].v[j] : "";
-                size_t n = strlen(s);
-                memcpy(p, s, n);
-                p[n] = 0;
-                p += n + 1;
-            }
-        } else {
-            const char *s = seg[i].s ? seg[i].s : "";
-            size_t n = seg[i].s ? (seg[i].n >= 0 ? (size_t)seg[i].n : strlen(s)) : 0;
-            memcpy(p, s, n);
-            p[n] = 0;
-            p += n + 1;
-        }
-    }
-    /* The chunk is fresh tmpfs memory (zero) unless a previous pad/record was
-     * abandoned there; zero the alignment tail so readers see clean padding. */
-    char *endp = (char *)r + tot;
-    if (p < endp)
-        memset(p, 0, (size_t)(endp - p));
-    __atomic_store_n(&r->len, (uint32_t)tot, __ATOMIC_RELEASE);
+    ptw_fill(r, tot, nstr, ev, seg, nseg, pt_getpid(), cur_tid(), now_ns());
 }
 
 PT_HID void pt_log(uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,

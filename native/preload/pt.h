@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "provtrace_log.h"
+#include "ptw.h"
 
 #if !defined(__x86_64__)
 #error "provtrace preload: only x86_64 is supported (raw syscalls, vfork trampoline)"
@@ -74,23 +75,7 @@ PT_HID void pt_dbg(const char *file, int line, const char *msg);
 #define PT_DEBUG(msg) pt_dbg(__FILE__, __LINE__, (msg))
 PT_HID void pt_count_error(void);
 
-/* ---- records ---- */
-/* A string segment: one string (v == NULL; n = length or -1 for strlen), or
- * a vector of vn strings (v != NULL; NULL entries are written as ""). */
-struct pt_seg {
-    const char *s;
-    long n;
-    char *const *v;
-    int vn;
-};
-struct pt_ev {
-    uint16_t op;
-    int32_t fd;
-    int64_t ret;
-    int32_t err;
-    int64_t a1, a2, a3;
-    const struct pt_version *ver;
-};
+/* ---- records (struct pt_seg / pt_ev and the writer: common/ptw.h) ---- */
 PT_HID void pt_emit(const struct pt_ev *ev, const struct pt_seg *seg, int nseg);
 /* Shorthand: up to two plain strings (NULL => not written). */
 PT_HID void pt_log(uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,

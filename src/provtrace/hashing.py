@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import stat
 import time
-from typing import Callable
 
 from blake3 import blake3
 
@@ -28,61 +27,71 @@ def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def hash_file(path: str) -> tuple[str, int] | None:
-    """BLAKE3 of a regular file's content as ``('blake3:<hex>', bytes)``; None if unreadable."""
+def hash_file(path: str, key: StatKey | None = None) -> tuple[str, int] | None:
+    """BLAKE3 of a regular file's content as ``('blake3:<hex>', bytes)``.
+
+    With ``key``, the file must have that stat tuple before and after reading it
+    (otherwise the content is not that version's, and None is returned).
+    None too if the file cannot be read.
+    """
     try:
-        with open(path, "rb", buffering=0) as fh:
-            h = blake3()
-            n = 0
-            while True:
-                chunk = fh.read(_BUF)
-                if not chunk:
-                    break
-                h.update(chunk)
-                n += len(chunk)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (key is not None and stat_key(st) != key):
+            return None
+        h = blake3()
+        n = 0
+        while True:
+            chunk = os.read(fd, _BUF)
+            if not chunk:
+                break
+            h.update(chunk)
+            n += len(chunk)
+        if key is not None and stat_key(os.fstat(fd)) != key:
+            return None  # changed while we read it
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     return "blake3:" + h.hexdigest(), n
 
 
-class Hasher:
-    """Hash files at known versions, consulting and filling a cache.
+def is_racy(key: StatKey, now_ns: int | None = None) -> bool:
+    """True if a write within the timestamp granularity could hide behind this tuple."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    return max(key[3], key[4]) >= now_ns - RACY_WINDOW_NS
 
-    :param lookup: returns the cached hash of a stat key, or None.
-    :param remember: stores a hash for a stat key.
+
+def hash_versions(wanted: dict[StatKey, str], cached: dict[StatKey, str],
+                  workers: int = 2) -> tuple[dict[StatKey, str], int, int]:
+    """Hash the file versions in ``wanted`` (stat key -> a path having it).
+
+    Keys found in ``cached`` are not read again.  Returns (key -> hash for every
+    version whose content could be read at that version, bytes hashed, files hashed).
     """
+    out = {k: cached[k] for k in wanted if k in cached}
+    todo = [(p, k) for k, p in wanted.items() if k not in out]
+    total = files = 0
+    if not todo:
+        return out, 0, 0
+    if workers > 1 and len(todo) > 64:
+        from concurrent.futures import ThreadPoolExecutor
 
-    def __init__(self, lookup: Callable[[StatKey], str | None],
-                 remember: Callable[[StatKey, str], None]) -> None:
-        self.lookup = lookup
-        self.remember = remember
-        self.bytes_hashed = 0
-        self.files_hashed = 0
+        def work(part: list) -> list:
+            return [hash_file(p, k) for p, k in part]
 
-    def hash_version(self, path: str, key: StatKey) -> str | None:
-        """Hash of ``path`` if it still has the version ``key``; else None (content unknown)."""
-        cached = self.lookup(key)
-        if cached is not None:
-            return cached
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(st.st_mode) or stat_key(st) != key:
-            return None
-        result = hash_file(path)
-        if result is None:
-            return None
-        digest, n = result
-        self.bytes_hashed += n
-        self.files_hashed += 1
-        try:
-            after = os.stat(path)
-        except OSError:
-            return None
-        if stat_key(after) != key:
-            return None  # changed while we read it
-        now = time.time_ns()
-        if max(st.st_mtime_ns, st.st_ctime_ns) < now - RACY_WINDOW_NS:
-            self.remember(key, digest)
-        return digest
+        size = -(-len(todo) // workers)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = pool.map(work, [todo[i:i + size] for i in range(0, len(todo), size)])
+        results = [r for part in parts for r in part]
+    else:
+        results = [hash_file(p, k) for p, k in todo]
+    for (_, key), result in zip(todo, results):
+        if result is not None:
+            out[key] = result[0]
+            total += result[1]
+            files += 1
+    return out, total, files

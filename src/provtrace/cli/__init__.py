@@ -7,6 +7,7 @@ import sys
 import click
 
 from .. import __version__
+from .answers import ANSWER_COMMANDS
 from .common import run_cli
 from .read import runs_cmd, show_cmd, sql_cmd
 from .recording import ingest_cmd, init_cmd, record_cmd
@@ -25,7 +26,7 @@ def cli() -> None:
     """
 
 
-for command in (init_cmd, record_cmd, ingest_cmd, runs_cmd, show_cmd, sql_cmd):
+for command in (init_cmd, record_cmd, ingest_cmd, runs_cmd, show_cmd, sql_cmd, *ANSWER_COMMANDS):
     cli.add_command(command)
 
 

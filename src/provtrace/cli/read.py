@@ -67,8 +67,11 @@ def runs_cmd(store, as_json, limit) -> None:
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--env/--no-env", "with_env", default=True, help="Show the environment of the command.")
+@click.option("--detail", is_flag=True, help="Classify every file (input, output, transient, configuration, "
+              "system, executable) and list each exec's parameters.")
+@click.option("--system", is_flag=True, help="With --detail: list the system dependencies too.")
 @click.argument("run", default="last")
-def show_cmd(store, as_json, with_env, run) -> None:
+def show_cmd(store, as_json, with_env, detail, system, run) -> None:
     """A run: process tree, files read / written / executed with hashes, connections, env.
 
     RUN is a run id or `last` (the default).
@@ -77,7 +80,16 @@ def show_cmd(store, as_json, with_env, run) -> None:
     Example:
         provtrace show 3
         provtrace show last --json | jq '.files.written'
+        provtrace show 3 --detail
     """
+    if detail:
+        from ..analysis import classify_run
+        from ..analysis.text import render_classification
+
+        with open_store(locate_store(store), readonly=True) as db:
+            files = classify_run(db, db.resolve_run(run))
+        click.echo(json.dumps(files.as_dict(), indent=1) if as_json else render_classification(files, system))
+        return
     with open_store(locate_store(store), readonly=True) as db:
         detail = run_detail(db, db.resolve_run(run))
     if as_json:

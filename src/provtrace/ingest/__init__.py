@@ -41,7 +41,7 @@ def ingest_log(store: Store, log_path: str | os.PathLike, meta: RunMeta) -> Inge
         if hasattr(buf, "close"):
             buf.close()
     meta.mono_offset_ns = header.start_real_ns - header.start_mono_ns
-    rep = replay(records, header.root_pid, meta.cwd, meta.lib_path)
+    rep = replay(records, header.root_pid, meta.cwd, meta.lib_path, meta.argv)
     written = write_run(store, meta, rep, stats.records, header.dropped, stats.torn_bytes, started)
     return IngestResult(written, stats.records, header.dropped, header.errors, stats.torn_bytes,
                         rep.unresolved, rep.blind_spots, time.perf_counter() - started)

@@ -44,7 +44,7 @@ OP_COUNT = 38
 
 OPEN_API = {0: "open", 1: "openat", 2: "creat", 3: "fopen", 4: "freopen", 5: "opendir",
             6: "fdopendir", 7: "mkstemp", 8: "mkdtemp", 9: "tmpfile", 10: "syscall",
-            11: "open_by_handle"}
+            11: "open_by_handle", 12: "sem_open"}
 STAT_API = {0: "stat", 1: "lstat", 2: "fstatat", 3: "statx", 4: "access", 5: "faccessat",
             6: "eaccess"}
 UNLINK_API = {0: "unlink", 1: "rmdir", 2: "remove"}

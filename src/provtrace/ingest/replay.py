@@ -118,6 +118,14 @@ class Replay:
     unresolved: int = 0
 
 
+def _is_script(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"#!"
+    except OSError:
+        return False
+
+
 def _norm(path: str) -> str:
     return posixpath.normpath(path) if ("/." in path or "//" in path or path.endswith("/")) else path
 
@@ -125,8 +133,10 @@ def _norm(path: str) -> str:
 class Replayer:
     """Turns records into a :class:`Replay` (see the module docstring)."""
 
-    def __init__(self, root_pid: int, initial_cwd: str, lib_path: str | None = None) -> None:
+    def __init__(self, root_pid: int, initial_cwd: str, lib_path: str | None = None,
+                 root_argv: list[str] | None = None) -> None:
         self.root_pid = root_pid
+        self.root_argv = root_argv
         self.initial_cwd = initial_cwd
         self.lib_path = lib_path
         self.out = Replay()
@@ -287,12 +297,23 @@ class Replayer:
         cwd = s[1] if len(s) > 1 and s[1].startswith("/") else proc.cwd
         proc.cwd = cwd
         exe = s[0] if s else ""
-        pending = proc.pending
-        path = self._resolve(proc, lf.AT_FDCWD, exe) if exe else (pending or {}).get("path", "")
+        path = self._resolve(proc, lf.AT_FDCWD, exe) if exe else None
         argv = s[2:2 + argc]
         env = s[2 + argc:2 + argc + envc]
         objs = s[2 + argc + envc:2 + argc + envc + nobj]
-        self._image(rec, proc, path or "", argv, env, cwd, "preload", "dynamic")
+        exe_class = "dynamic"
+        pending = proc.pending
+        if pending is not None and pending.get("path"):
+            # The argv given to execve: for a #! script the new image's own argv is the
+            # one the kernel built for the interpreter.
+            path, argv, exe_class = pending["path"], pending["argv"], pending["class"]
+            if exe_class not in ("dynamic", "script"):
+                exe_class = "dynamic"
+        elif proc.creation == "root" and proc.nexec == 0 and self.root_argv:
+            argv = list(self.root_argv)  # the launcher's execve
+            if path and _is_script(path):
+                exe_class = "script"
+        self._image(rec, proc, path or "", argv, env, cwd, "preload", exe_class)
         proc.pending = None
         # close-on-exec: the new image no longer has those fds
         proc.fds = {fd: e for fd, e in proc.fds.items() if not e[1]}
@@ -391,7 +412,7 @@ class Replayer:
             path = self._fd_path(proc, rec.fd)
         kind = K.open_kind(flags, directory)
         self._event(rec, proc, "open", kind, path, flags=flags, mode=int(rec.a2), fd=int(rec.ret), api=api)
-        if rec.ret >= 0 and path is not None:
+        if rec.ret >= 0 and path is not None and api != "sem_open":
             written = flags & O_ACCMODE != os.O_RDONLY
             proc.fds[int(rec.ret)] = [path, bool(flags & O_CLOEXEC), written, "dir" if directory else "file"]
 
@@ -533,6 +554,10 @@ class Replayer:
                 self._settle_pending(proc)
 
 
-def replay(records: Iterable[Record], root_pid: int, initial_cwd: str, lib_path: str | None = None) -> Replay:
-    """Replay ``records`` of a session whose launcher had pid ``root_pid``."""
-    return Replayer(root_pid, initial_cwd, lib_path).run(records)
+def replay(records: Iterable[Record], root_pid: int, initial_cwd: str, lib_path: str | None = None,
+           root_argv: list[str] | None = None) -> Replay:
+    """Replay ``records`` of a session whose launcher had pid ``root_pid``.
+
+    :param root_argv: the argv the launcher gave to execve for the recorded command.
+    """
+    return Replayer(root_pid, initial_cwd, lib_path, root_argv).run(records)

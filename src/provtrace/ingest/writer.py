@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from blake3 import blake3
 
 from .. import kinds as K
-from ..hashing import Hasher, StatKey, stat_key
+from ..hashing import StatKey, hash_versions, is_racy, stat_key
 from ..store.sqlite import Store
 from .replay import Replay
 
@@ -136,15 +136,28 @@ def _version_ids(conn, rows: dict[tuple, str | None]) -> dict[tuple, int]:
     conn.execute("INSERT INTO versions (file_id, dev, ino, size, mtime_ns, ctime_ns, mode, hash) "
                  "SELECT DISTINCT t.file_id, t.dev, t.ino, t.size, t.mtime_ns, t.ctime_ns, t.mode, t.hash "
                  f"FROM tmp_versions t WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE {join})")
-    upd = join.replace("v.", "versions.")
-    conn.execute(f"UPDATE versions SET hash = (SELECT t.hash FROM tmp_versions t WHERE {upd} "
-                 "AND t.hash IS NOT NULL LIMIT 1) WHERE versions.hash IS NULL AND EXISTS "
-                 f"(SELECT 1 FROM tmp_versions t WHERE {upd} AND t.hash IS NOT NULL)")
     out: dict[tuple, int] = {}
     for row in conn.execute(f"SELECT v.id, t.file_id, t.dev, t.ino, t.size, t.mtime_ns, t.ctime_ns, t.mode "
                             f"FROM versions v JOIN tmp_versions t ON {join}"):
         out[tuple(row[1:])] = int(row[0])
+    # Versions first stored without a hash (content unknown then) get it now.
+    conn.executemany("UPDATE versions SET hash = ? WHERE id = ? AND hash IS NULL",
+                     ((h, out[k]) for k, h in rows.items() if h is not None and k in out))
     return out
+
+
+def _cached_hashes(conn, wanted: dict[StatKey, str]) -> dict[StatKey, str]:
+    """Hashes already known for these stat keys (one query through a temp table)."""
+    if not wanted:
+        return {}
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS tmp_keys (dev BIGINT, ino BIGINT, size BIGINT, "
+                 "mtime_ns BIGINT, ctime_ns BIGINT)")
+    conn.execute("DELETE FROM tmp_keys")
+    conn.executemany("INSERT INTO tmp_keys VALUES (?, ?, ?, ?, ?)", wanted.keys())
+    rows = conn.execute("SELECT c.dev, c.ino, c.size, c.mtime_ns, c.ctime_ns, c.hash FROM tmp_keys t "
+                        "JOIN hash_cache c ON c.dev = t.dev AND c.ino = t.ino AND c.size = t.size "
+                        "AND c.mtime_ns = t.mtime_ns AND c.ctime_ns = t.ctime_ns")
+    return {tuple(r[:5]): r[5] for r in rows}
 
 
 class _Stats:
@@ -215,30 +228,18 @@ def _write(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: int,
             paths.add(ex.path)
     file_ids = _file_ids(conn, paths)
 
-    lookup_sql = ("SELECT hash FROM hash_cache WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ? "
-                  "AND ctime_ns = ?")
-    remembered: dict[StatKey, str] = {}
-
-    def lookup(key: StatKey) -> str | None:
-        if key in remembered:
-            return remembered[key]
-        row = conn.execute(lookup_sql, key).fetchone()
-        return row[0] if row else None
-
-    hasher = Hasher(lookup, remembered.__setitem__)
     stats = _Stats()
     versions: dict[tuple, str | None] = {}
+    wanted: dict[StatKey, str] = {}  # versions whose content should be hashed -> a path
     event_version: dict[int, tuple] = {}  # event index -> version key
     exec_version: dict[int, tuple] = {}
     output_paths: dict[str, int] = {}  # path -> index of its last output event
 
     def add_version(path: str, v: tuple, want_hash: bool) -> tuple:
         key = (file_ids[path], v[0], v[1], v[2], v[3], v[4], v[5])
-        if key not in versions or (want_hash and versions[key] is None):
-            digest = None
-            if want_hash and stat.S_ISREG(v[5]) and not path.startswith(UNHASHED_PREFIXES):
-                digest = hasher.hash_version(path, tuple(v[:5]))
-            versions[key] = digest
+        versions.setdefault(key, None)
+        if want_hash and stat.S_ISREG(v[5]) and not path.startswith(UNHASHED_PREFIXES):
+            wanted.setdefault(tuple(v[:5]), path)
         return key
 
     def current_version(path: str) -> tuple | None:
@@ -280,11 +281,16 @@ def _write(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: int,
         ev = rep.events[i]
         if event_version.get(i) != key:
             end_events.append((ev, path, key))
-    version_ids = _version_ids(conn, versions)
-    res.bytes_hashed, res.files_hashed = hasher.bytes_hashed, hasher.files_hashed
-    if remembered:
+    cached = _cached_hashes(conn, wanted)
+    hashes, res.bytes_hashed, res.files_hashed = hash_versions(wanted, cached)
+    for key in versions:
+        versions[key] = hashes.get(key[1:6])
+    now = time.time_ns()
+    fresh = [(k + (h,)) for k, h in hashes.items() if k not in cached and not is_racy(k, now)]
+    if fresh:
         conn.executemany("INSERT INTO hash_cache (dev, ino, size, mtime_ns, ctime_ns, hash) VALUES "
-                         "(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (k + (h,) for k, h in remembered.items()))
+                         "(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", fresh)
+    version_ids = _version_ids(conn, versions)
 
     # --- run, processes, execs ----------------------------------------------------
     conn.execute(
@@ -293,7 +299,7 @@ def _write(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: int,
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (run_id, meta.label, json.dumps(meta.argv), meta.cwd, meta.username, machine_id, meta.start_ns,
          meta.end_ns, meta.exit_code, meta.signal, meta.env_mode, records, dropped, torn_bytes,
-         json.dumps(rep.blind_spots), meta.record_seconds, hasher.bytes_hashed, meta.provtrace_version))
+         json.dumps(rep.blind_spots), meta.record_seconds, res.bytes_hashed, meta.provtrace_version))
 
     proc_base = ids.next("processes")
     conn.executemany(
