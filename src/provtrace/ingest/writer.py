@@ -189,7 +189,8 @@ def write_run(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: i
                      (time.perf_counter() - ingest_started, result.run_id))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+            conn.execute("ROLLBACK")
         raise
     return result
 

@@ -108,7 +108,8 @@ class Store:
             self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
 
     # --- reading --------------------------------------------------------------
