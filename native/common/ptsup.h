@@ -1,0 +1,62 @@
+/*
+ * ptsup.h — how an exec wrapper asks provtrace-supervisor to trace it.
+ *
+ * The supervisor listens on an abstract AF_UNIX SOCK_SEQPACKET socket whose
+ * name is derived from the session log path (so it needs no fd and no file:
+ * programs that close every fd or change directory can still reach it).
+ * The wrapper sends one pt_sup_req naming its own thread; the supervisor
+ * PTRACE_SEIZEs that thread and answers with one pt_sup_rep.  On
+ * PT_SUP_SEIZED the wrapper installs the seccomp filter (ptfilter.h) and
+ * execs; on PT_SUP_ALREADY (it is traced already, filter included) it just
+ * execs; on an error it records the exec as untraced with rep.reason.
+ */
+#ifndef PTSUP_H
+#define PTSUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define PT_SUP_MAGIC 0x50545355u /* "PTSU" */
+#define PT_SUP_NAME "provtrace-sup-"
+
+struct pt_sup_req {
+    uint32_t magic; /* PT_SUP_MAGIC */
+    int32_t tid;    /* the thread to trace: the caller's own */
+    int32_t ppid;   /* the caller's parent (for the START record) */
+    int32_t flags;  /* reserved, 0 */
+};
+
+enum pt_sup_status {
+    PT_SUP_SEIZED = 0,  /* traced now: install the filter, then exec */
+    PT_SUP_ALREADY = 1, /* already traced by this supervisor (filter inherited) */
+    PT_SUP_FAILED = -1, /* not traced: reason says why */
+};
+
+struct pt_sup_rep {
+    int32_t status; /* enum pt_sup_status */
+    char reason[188];
+};
+
+/* The abstract socket address of the session whose log is `session`. */
+static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
+    for (const char *p = session; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ull;
+    }
+    char *d = sa->sun_path;
+    sa->sun_family = AF_UNIX;
+    d[0] = 0;
+    const char *pre = PT_SUP_NAME;
+    int n = 1;
+    while (*pre)
+        d[n++] = *pre++;
+    for (int i = 15; i >= 0; i--)
+        d[n++] = "0123456789abcdef"[(h >> (i * 4)) & 15];
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
+}
+
+#endif
