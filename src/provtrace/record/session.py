@@ -12,6 +12,7 @@ from pathlib import Path
 from ..ingest import logformat as lf
 
 DEFAULT_CAP = 4 << 30  # 4 GiB virtual, sparse: only written pages use memory
+MIN_CAP = 16 << 20  # below this, try the next location
 
 
 class SessionError(Exception):
@@ -44,10 +45,23 @@ def _tmpfs_candidates(fallback: Path | None) -> list[Path]:
 
 def create_session(fallback_dir: Path | None = None, cap: int | None = None) -> Session:
     """Create the session log (header + sparse data area) on the first usable tmpfs."""
-    cap = cap or int(os.environ.get("PROVTRACE_LOG_SIZE", DEFAULT_CAP))
-    cap = max(cap - cap % lf.CHUNK_SIZE, lf.HEADER_SIZE + lf.CHUNK_SIZE)
+    wanted = cap or int(os.environ.get("PROVTRACE_LOG_SIZE", DEFAULT_CAP))
     errors = []
     for base in _tmpfs_candidates(fallback_dir):
+        # Pages of the sparse log are allocated as processes write them; past the
+        # file system's free space that would be SIGBUS in the traced program.  Cap
+        # the log at half the free space so a full log means counted drops instead.
+        try:
+            vfs = os.statvfs(base)
+        except OSError as exc:
+            errors.append(f"{base}: {exc.strerror}")
+            continue
+        cap = min(wanted, vfs.f_bavail * vfs.f_frsize // 2)
+        cap -= cap % lf.CHUNK_SIZE
+        if cap < min(MIN_CAP, wanted):
+            errors.append(f"{base}: not enough free space")
+            continue
+        cap = max(cap, lf.HEADER_SIZE + lf.CHUNK_SIZE)
         try:
             d = Path(tempfile.mkdtemp(prefix="provtrace-", dir=base))
         except OSError as exc:
