@@ -1,0 +1,447 @@
+"""Provenance facts read from the store: processes, execs, file events, and the links between them.
+
+:class:`Prov` answers the questions every analysis asks — what did this process read
+and write, which exec ran it, who wrote the version it read (in this run or an
+earlier one, joined by content hash), which scripts launched it — with one indexed query per process, memoised.  Lineage and
+status walk it; graph, classification and diff load whole runs with :func:`run_events`.
+
+Two rules the store does not spell out, decided here once:
+
+* **Effective exec.**  A forked child that opens a file before it execs (a shell
+  redirect, ``cmd > out``) is recorded under its parent's image; the data is then
+  written by the program it execs.  Such events belong to the process's first own exec.
+* **Pipes.**  The store does not record pipes yet, so data passed through ``a | b``
+  is not followed (fork timing cannot tell a pipeline from sequential commands).
+  Should ingest store pipe ends as pseudo-files named ``pipe:...``, they join like
+  files, in either order within the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+from ..store import Store
+from .errors import EmptyStoreError
+from .paths import is_interpreter, is_system, resolve
+
+WRITERS_PER_HASH = 500  # the newest writers of one content considered (re-runs write the same content)
+BULK_AFTER = 20  # per-process event loads in one run before loading the whole run at once
+IO_KINDS = ("read", "write", "create", "close", "delete", "rename")
+_SKIP_OPS = ("mkdir", "mknod", "symlink", "link")
+
+_EVENT_COLS = """e.id, e.run_id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id,
+    f.path, e.file2_id, e.version_id, v.hash, v.size, v.dev, v.ino, v.mtime_ns, v.ctime_ns"""
+_EVENT_FROM = """FROM file_events e JOIN files f ON f.id = e.file_id
+    LEFT JOIN versions v ON v.id = e.version_id"""
+_IO_FILTER = (f"e.kind IN {IO_KINDS!r} AND e.op NOT IN {_SKIP_OPS!r} "
+              "AND (e.result IS NULL OR e.result >= 0)")
+
+
+class Ev(NamedTuple):
+    """One file event with its path and the version it carries (if any).  A tuple: runs have 100k."""
+
+    id: int
+    run_id: int
+    process_id: int
+    exec_id: int | None
+    seq: int
+    ts_ns: int | None
+    op: str
+    kind: str
+    api: str | None
+    file_id: int
+    path: str
+    file2_id: int | None
+    version_id: int | None
+    hash: str | None
+    size: int | None
+    dev: int | None
+    ino: int | None
+    mtime_ns: int | None
+    ctime_ns: int | None
+
+    @property
+    def is_read(self) -> bool:
+        """A successful read of content (open for reading, or a shared object mapped)."""
+        return self.kind == "read"
+
+    @property
+    def is_write(self) -> bool:
+        """An open for writing/creating, or the close that carries the version left."""
+        return self.kind in ("write", "create", "close")
+
+    @property
+    def stat_key(self) -> tuple | None:
+        """(dev, ino, size, mtime_ns, ctime_ns) of the version, when known."""
+        if self.version_id is None or self.dev is None:
+            return None
+        return (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+
+    @property
+    def key(self) -> str | None:
+        """Identity of the content: its hash, else the stat version (same file, same tuple)."""
+        if self.hash:
+            return self.hash
+        return f"version:{self.version_id}" if self.version_id is not None else None
+
+
+_ev = Ev._make
+
+
+@dataclass(eq=False)
+class Exec:
+    """A program image loaded in a process."""
+
+    id: int
+    process_id: int
+    seq: int
+    ts_ns: int | None
+    argv: list[str]
+    cwd: str | None
+    env_id: int | None
+    tracer: str
+    exe_class: str | None
+    path: str | None
+    file_id: int | None
+    version_id: int | None
+    hash: str | None
+    size: int | None
+    stat_key: tuple | None
+    script: Ev | None = None  # the script an interpreter ran (python fit.py -> fit.py)
+
+    @property
+    def label(self) -> str:
+        """The command line, as a shell would show it."""
+        import shlex
+
+        return shlex.join(self.argv) if self.argv else (self.path or "?")
+
+
+@dataclass(eq=False)
+class Proc:
+    """A process of a run with its execs, in order."""
+
+    id: int
+    run_id: int
+    pid: int
+    parent_id: int | None
+    creation: str | None
+    start_ns: int | None
+    end_ns: int | None
+    exit_code: int | None
+    signal: int | None
+    execs: list[Exec] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The commands this process ran (``(forked)`` if it never exec'd)."""
+        return " ; ".join(x.label for x in self.execs) if self.execs else "(forked, no exec)"
+
+
+@dataclass
+class RunInfo:
+    """The run row, decoded, with its machine's host name."""
+
+    id: int
+    argv: list[str]
+    cwd: str
+    label: str | None
+    start_ns: int
+    end_ns: int | None
+    exit_code: int | None
+    signal: int | None
+    machine_id: int | None
+    hostname: str | None
+    username: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return dict(self.__dict__)
+
+
+class Prov:
+    """Memoised, indexed access to the provenance in a store (read-only)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._runs: dict[int, RunInfo] = {}
+        self._procs: dict[int, Proc] = {}
+        self._events: dict[int, list[Ev]] = {}
+        self._children: dict[int, list[Proc]] = {}
+        self._writers: dict[tuple, list[tuple[Ev, int]]] = {}
+        self._loads_per_run: dict[int, int] = {}
+        self._runs_loaded: set[int] = set()
+        self._run_events: dict[int, list[Ev]] = {}
+        self._run_procs: dict[int, list[Proc]] = {}
+        self._prefetched: set[tuple[int, bool]] = set()
+
+    # --- runs, processes, execs ----------------------------------------------
+
+    def require_runs(self) -> None:
+        """Raise :class:`EmptyStoreError` when the store has no run."""
+        if self.store.conn.execute("SELECT 1 FROM runs LIMIT 1").fetchone() is None:
+            raise EmptyStoreError("the store has no runs yet (record one with `provtrace record -- CMD`)")
+
+    def run(self, run_id: int) -> RunInfo:
+        """The run with that id (memoised)."""
+        info = self._runs.get(run_id)
+        if info is None:
+            row = self.store.query(
+                "SELECT r.id, r.argv, r.cwd, r.label, r.start_ns, r.end_ns, r.exit_code, r.signal, r.machine_id, "
+                "m.hostname, r.username FROM runs r LEFT JOIN machines m ON m.id = r.machine_id WHERE r.id = ?",
+                (run_id,))[0]
+            row["argv"] = json.loads(row["argv"])
+            info = self._runs[run_id] = RunInfo(**row)
+        return info
+
+    def _load_procs(self, column: str, value: int) -> list[Proc]:
+        assert column in ("id", "run_id", "parent_id")
+        procs = [Proc(*r) for r in self.store.iter_query(
+            "SELECT id, run_id, pid, parent_id, creation, start_ns, end_ns, exit_code, signal "
+            f"FROM processes WHERE {column} = ? ORDER BY id", (value,))]
+        if not procs:
+            return procs
+        by_id = {p.id: p for p in procs}
+        xwhere, params = f"p.{column} = ?", (value,)
+        for r in self.store.iter_query(
+                "SELECT x.id, x.process_id, x.seq, x.ts_ns, x.argv, x.cwd, x.env_id, x.tracer, x.exe_class, "
+                "f.path, x.file_id, x.version_id, v.hash, v.size, v.dev, v.ino, v.mtime_ns, v.ctime_ns "
+                "FROM processes p JOIN execs x ON x.process_id = p.id LEFT JOIN files f ON f.id = x.file_id "
+                f"LEFT JOIN versions v ON v.id = x.version_id WHERE {xwhere} ORDER BY x.process_id, x.seq",
+                params):
+            skey = None if r[14] is None else (r[14], r[15], r[13], r[16], r[17])
+            x = Exec(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                     r[12], r[13], skey)
+            by_id[x.process_id].execs.append(x)
+        for p in procs:
+            self._procs.setdefault(p.id, p)
+        return [self._procs[p.id] for p in procs]
+
+    def process(self, process_id: int) -> Proc:
+        """The process with that id, with its execs (memoised)."""
+        proc = self._procs.get(process_id)
+        if proc is None:
+            proc = self._load_procs("id", process_id)[0]
+        return proc
+
+    def run_processes(self, run_id: int) -> list[Proc]:
+        """Every process of a run, in creation order (memoised)."""
+        procs = self._run_procs.get(run_id)
+        if procs is not None:
+            return procs
+        procs = self._run_procs[run_id] = self._load_procs("run_id", run_id)
+        kids: dict[int, list[Proc]] = {p.id: [] for p in procs}
+        for p in procs:
+            if p.parent_id in kids:
+                kids[p.parent_id].append(p)
+        self._children.update(kids)
+        return procs
+
+    def children(self, process_id: int) -> list[Proc]:
+        """The processes this one started, in creation order."""
+        kids = self._children.get(process_id)
+        if kids is None:
+            kids = self._children[process_id] = self._load_procs("parent_id", process_id)
+        return kids
+
+    # --- events ---------------------------------------------------------------
+
+    def events(self, process_id: int) -> list[Ev]:
+        """Successful reads, writes, closes, deletes and renames of one process, in order."""
+        evs = self._events.get(process_id)
+        if evs is None:
+            run_id = self.process(process_id).run_id
+            n = self._loads_per_run[run_id] = self._loads_per_run.get(run_id, 0) + 1
+            if n >= BULK_AFTER and run_id not in self._runs_loaded:
+                self.run_events(run_id)  # many processes of one run wanted: one query for all
+                return self._events[process_id]
+            evs = [_ev(r) for r in self.store.iter_query(
+                f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.process_id = ? AND {_IO_FILTER} ORDER BY e.seq",
+                (process_id,))]
+            self._events[process_id] = evs
+            self._attach_scripts(self.process(process_id), evs)
+        return evs
+
+    def run_events(self, run_id: int) -> list[Ev]:
+        """Every I/O event of a run (as :meth:`events`), in order; fills the per-process memo."""
+        if run_id in self._run_events:
+            return self._run_events[run_id]
+        evs = list(map(_ev, self.store.iter_query(
+            f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.run_id = ? AND {_IO_FILTER}", (run_id,))))
+        evs.sort(key=lambda e: (e.seq, e.id))  # cheaper here than ORDER BY in SQL
+        self._runs_loaded.add(run_id)
+        self._run_events[run_id] = evs
+        procs = self.run_processes(run_id)
+        per: dict[int, list[Ev]] = {p.id: [] for p in procs}
+        for e in evs:
+            per.setdefault(e.process_id, []).append(e)
+        for pid, lst in per.items():
+            if pid not in self._events:
+                self._events[pid] = lst
+                self._attach_scripts(self.process(pid), lst)
+        return evs
+
+    def effective_exec(self, proc: Proc, ev: Ev) -> Exec | None:
+        """The program image an event belongs to (pre-exec redirects go to the exec that follows)."""
+        if not proc.execs:
+            return None
+        best = proc.execs[0]
+        for x in proc.execs:
+            if x.id == ev.exec_id:
+                return x
+            if x.ts_ns is not None and ev.ts_ns is not None and x.ts_ns <= ev.ts_ns:
+                best = x
+        return best
+
+    def _attach_scripts(self, proc: Proc, evs: list[Ev]) -> None:
+        """Find the script each interpreter exec ran: the first argv path it read."""
+        for x in proc.execs:
+            if x.script is not None or not is_interpreter(x.path):
+                continue
+            read = {e.path: e for e in evs if e.is_read and e.exec_id == x.id}
+            for arg in x.argv[1:]:
+                if arg.startswith("-") or not arg:
+                    continue
+                e = read.get(resolve(x.cwd, arg))
+                if e is not None:
+                    x.script = e
+                    break
+
+    def reads(self, process_id: int) -> list[Ev]:
+        """Distinct versions a process read (first read of each path and content)."""
+        seen: set = set()
+        out = []
+        for e in self.events(process_id):
+            if e.is_read and (e.path, e.key) not in seen:
+                seen.add((e.path, e.key))
+                out.append(e)
+        return out
+
+    def writes(self, process_id: int) -> list[Ev]:
+        """The versions a process left in files it wrote: the last write event of each path."""
+        last: dict[str, Ev] = {}
+        for e in self.events(process_id):
+            if e.is_write:
+                prev = last.get(e.path)
+                if prev is None or e.kind == "close" or prev.kind != "close":
+                    last[e.path] = e
+        return list(last.values())
+
+    # --- links ------------------------------------------------------------------
+
+    def writer_of(self, ev: Ev) -> Ev | None:
+        """The write that produced the version ``ev`` read, in this run or an earlier one.
+
+        Joined by content hash across runs (the latest writer before the reader's run,
+        preferring the same run, then the same path); an empty or unhashed version falls
+        back to the last writer of the same path earlier in the same run.
+        """
+        found = self._writer_by_hash(ev) if ev.hash and ev.size else None
+        return found if found is not None else self._writer_in_run(ev)
+
+    def prefetch_writers(self, evs: Iterable[Ev]) -> None:
+        """Look up the writers of many hashed versions at once (what :meth:`writer_of` would query one by one)."""
+        wanted = sorted({e.hash for e in evs if e.hash and e.size and ("hash", e.hash) not in self._writers})
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            for h in chunk:
+                self._writers[("hash", h)] = []
+            marks = ",".join("?" * len(chunk))
+            for r in self.store.iter_query(
+                    f"SELECT * FROM (SELECT {_EVENT_COLS}, r.start_ns, ROW_NUMBER() OVER (PARTITION BY v.hash "
+                    "ORDER BY r.start_ns DESC, e.seq DESC) AS nth FROM versions v "
+                    "JOIN file_events e ON e.version_id = v.id JOIN files f ON f.id = e.file_id "
+                    f"JOIN runs r ON r.id = e.run_id WHERE v.hash IN ({marks}) AND e.kind = 'close') "
+                    f"WHERE nth <= {WRITERS_PER_HASH}", chunk):
+                w = _ev(r[:-2])
+                self._writers[("hash", w.hash)].append((w, r[-2]))
+
+    def prefetch_for(self, process_id: int, system: bool = False) -> None:
+        """Prefetch writers of what a process read — of what its whole run read, once it is bulk-loaded."""
+        run_id = self.process(process_id).run_id
+        if run_id in self._runs_loaded:
+            if (run_id, system) in self._prefetched:
+                return
+            self._prefetched.add((run_id, system))
+            evs: Iterable[Ev] = self._run_events[run_id]
+        else:
+            evs = self.events(process_id)
+        self.prefetch_writers(e for e in evs if e.kind == "read" and (system or not is_system(e.path)))
+
+    def _writer_by_hash(self, ev: Ev) -> Ev | None:
+        cands = self._writers.get(("hash", ev.hash))
+        if cands is None:  # every close that left this content, newest run first (bounded)
+            cands = self._writers[("hash", ev.hash)] = [
+                (_ev(r[:-1]), r[-1]) for r in self.store.iter_query(
+                    f"SELECT {_EVENT_COLS}, r.start_ns FROM versions v JOIN file_events e ON e.version_id = v.id "
+                    "JOIN files f ON f.id = e.file_id JOIN runs r ON r.id = e.run_id "
+                    f"WHERE v.hash = ? AND e.kind = 'close' ORDER BY r.start_ns DESC, e.seq DESC LIMIT {WRITERS_PER_HASH}",
+                    (ev.hash,))]
+        start = self.run(ev.run_id).start_ns
+        best, best_rank = None, ()
+        for w, w_start in cands:
+            if w.process_id == ev.process_id or w_start > start or (w.run_id == ev.run_id and w.seq > ev.seq):
+                continue
+            rank = (w.run_id == ev.run_id, w.path == ev.path, w_start, w.seq)
+            if best is None or rank > best_rank:
+                best, best_rank = w, rank
+        return best
+
+    def _writer_in_run(self, ev: Ev) -> Ev | None:
+        key = ("path", ev.file_id, ev.run_id)
+        cands = self._writers.get(key)
+        if cands is None and ev.run_id not in self._run_events:
+            n = self._loads_per_run[ev.run_id] = self._loads_per_run.get(ev.run_id, 0) + 1
+            if n >= BULK_AFTER:
+                self.run_events(ev.run_id)
+        if cands is None and ev.run_id in self._run_events:  # whole run in memory: index its writes once
+            if ("indexed", ev.run_id) not in self._writers:
+                self._writers[("indexed", ev.run_id)] = []
+                for w in self._run_events[ev.run_id]:
+                    if w.kind in ("write", "create", "close"):
+                        self._writers.setdefault(("path", w.file_id, ev.run_id), []).append((w, 0))
+            cands = self._writers.setdefault(key, [])
+        if cands is None:
+            cands = self._writers[key] = [(_ev(r), 0) for r in self.store.iter_query(
+                f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.file_id = ? AND e.run_id = ? "
+                "AND e.kind IN ('write', 'create', 'close') AND (e.result IS NULL OR e.result >= 0) "
+                "ORDER BY e.seq, e.id", (ev.file_id, ev.run_id))]
+        pipe = ev.path.startswith("pipe:")  # pipe ends are concurrent: any order
+        found = None
+        for w, _ in cands:
+            if w.process_id != ev.process_id and (pipe or w.seq <= ev.seq):
+                found = w
+        return found
+
+    def launchers(self, process_id: int) -> list[Proc]:
+        """The ancestors of a process, parent first, up to the recorded command."""
+        out = []
+        proc = self.process(process_id)
+        seen = {proc.id}
+        while proc.parent_id is not None and proc.parent_id not in seen:
+            proc = self.process(proc.parent_id)
+            seen.add(proc.id)
+            out.append(proc)
+        return out
+
+    def scripts(self, proc: Proc) -> list[Ev]:
+        """Scripts run by the interpreters this process exec'd."""
+        self.events(proc.id)
+        return [x.script for x in proc.execs if x.script is not None]
+
+    def exec_writes(self, proc: Proc, exe: Exec | None) -> Iterable[Ev]:
+        """Writes of a process attributed to one of its execs (all, if ``exe`` is None)."""
+        for e in self.writes(proc.id):
+            if exe is None or self.effective_exec(proc, e) is exe:
+                yield e
+
+
+def version_on_disk(path: str) -> os.stat_result | None:
+    """``os.stat`` of a path, or None if it is gone or unreadable."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
