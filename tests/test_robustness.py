@@ -201,3 +201,12 @@ def test_sql_is_read_only(tmp_path, capsys):
     assert code == 1 and "read-only" in err
     code, out, _ = _cli(["sql", "--store", str(tmp_path / "store.db"), "--csv", "SELECT id FROM runs"], capsys)
     assert code == 0 and out.splitlines() == ["id", "1"]
+
+
+def test_indexes_added_later_reach_existing_stores(tmp_path):
+    db = _seed_store(tmp_path)
+    db.conn.execute("DROP INDEX file_events_file")
+    db.close()
+    db = open_store(tmp_path / "store.db")
+    names = {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "file_events_file" in names

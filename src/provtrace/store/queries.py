@@ -68,7 +68,10 @@ def run_detail(store: Store, run_id: int) -> dict[str, Any]:
                                           f"(SELECT e.file_id FROM file_events e WHERE e.run_id = {run_id} "
                                           f"AND {written})"),
             "written": _files(store, run_id, written),
-            "executed": _files(store, run_id, "e.kind = 'exec'"),
+            "executed": store.query("""
+                SELECT f.path, max(v.size) AS size, max(v.hash) AS hash
+                FROM execs x JOIN files f ON f.id = x.file_id LEFT JOIN versions v ON v.id = x.version_id
+                WHERE x.run_id = ? GROUP BY f.path ORDER BY f.path""", (run_id,)),
             "deleted": _files(store, run_id, "e.kind = 'delete'"),
             "libraries": _files(store, run_id, "e.op = 'load'"),
         },

@@ -87,6 +87,11 @@ class Store:
             raise NewerStoreError(
                 f"the store {self.path} was written by a newer provtrace (schema {version}; this "
                 f"provtrace knows {SCHEMA_VERSION}): upgrade provtrace to use it")
+        if version == SCHEMA_VERSION and not self.readonly:
+            # Indexes added since the store was created (adding one needs no migration).
+            for stmt in schema_statements():
+                if stmt.startswith("CREATE INDEX IF NOT EXISTS"):
+                    self.conn.execute(stmt)
         if version < SCHEMA_VERSION:
             if self.readonly:
                 # Upgrade through a writable connection, then carry on read-only.
