@@ -183,6 +183,11 @@ static void pt_pre_close(int fd)
         va_end(ap);                                                                              \
     }
 #define PT_PRE_CLOSE(fd) pt_pre_close(fd)
+/* dup2/dup3 onto a written fd close it implicitly (a shell restoring stdout after
+ * `builtin > file`): record its final version first, if the dup can succeed. */
+#define PT_PRE_DUP(o, n)                                                                         \
+    if ((o) != (n) && pt_wbit_get(n) && pt_sys(SYS_fcntl, (o), F_GETFD, 0) >= 0)                \
+        pt_pre_close(n)
 /* sem_open takes (mode, value) only with O_CREAT. */
 #define PT_VA_SEM(f)                                                                             \
     mode_t m = 0;                                                                                \

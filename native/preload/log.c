@@ -319,6 +319,14 @@ static void write_start(int argc, char **argv, char **envp)
                             {NULL, 0, envp, envc},
                             {NULL, 0, (char *const *)objs, nobj}};
     pt_emit(&ev, seg, 5);
+    /* A redirection (`cmd > out`) hands this image a written file it did not
+     * open itself: mark it so exit records the version the program left. */
+    for (int fd = 0; fd <= 2; fd++) {
+        long fl = pt_sys(SYS_fcntl, fd, F_GETFL, 0);
+        struct pt_version v;
+        if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && pt_fd_version(fd, &v) && S_ISREG(v.mode))
+            pt_wbit_set(fd, 1);
+    }
 }
 
 /* ---------------------------------------------------------------- init */
