@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
 from . import logformat as lf
+
+
+_HEAD = struct.Struct("<IH")  # len, op
 
 
 class Record(NamedTuple):
@@ -76,21 +80,22 @@ def parse_header(buf: bytes | mmap.mmap) -> LogHeader:
 def iter_records(buf, header: LogHeader, stats: ReadStats) -> Iterator[Record]:
     """Yield every committed record of the data area, chunk by chunk."""
     end = min(lf.HEADER_SIZE + header.used, len(buf))
-    data = bytes(buf[lf.HEADER_SIZE:end])  # one copy; slicing bytes is cheaper than mmap
-    n = len(data)
+    data = buf  # read in place: most of each chunk is an unused zero tail, never copied
+    n = end
     unpack_rec = lf.REC.unpack_from
     unpack_ver = lf.VERSION.unpack_from
+    unpack_head = _HEAD.unpack_from
     rec_size, ver_size = lf.REC.size, lf.VERSION.size
     chunk = lf.CHUNK_SIZE
     op_count, has_version, op_mask = lf.OP_COUNT, lf.OP_HAS_VERSION, lf.OP_MASK
-    off = 0
+    off = lf.HEADER_SIZE
+    base = lf.HEADER_SIZE
     while off < n:
-        chunk_end = min(off - off % chunk + chunk, n)
+        chunk_end = min(off - (off - base) % chunk + chunk, n)
         ok = False
         if off + 8 <= n:
-            length = int.from_bytes(data[off:off + 4], "little")
+            length, op = unpack_head(data, off)
             if length and not length % 8 and off + length <= n:
-                op = data[off + 4] | data[off + 5] << 8
                 code = op & op_mask
                 if code == 0:
                     off += length
@@ -119,12 +124,14 @@ def iter_records(buf, header: LogHeader, stats: ReadStats) -> Iterator[Record]:
                         off = stop
                         yield Record(code, pid, tid, ts, ret, err, fd, a1, a2, a3, version, strings)
                         continue
-        # Uncommitted or damaged: the rest of this chunk is unreadable, unless it is
-        # all zeros (the unused tail of a chunk, which is normal).
-        damaged = len(data[off:chunk_end].rstrip(b"\0"))
-        if damaged:
+        # Uncommitted or damaged: the rest of this chunk is unreadable.  An unused
+        # chunk tail is all zeros (the common case, checked cheaply by its head);
+        # anything else is a torn or corrupt record, whose bytes are counted.
+        head = data[off:min(off + 64, chunk_end)]
+        if head.count(0) != len(head):
+            damaged = len(data[off:chunk_end].rstrip(b"\0"))
             stats.torn_bytes += damaged
-            stats.torn_chunks.append(off + lf.HEADER_SIZE)
+            stats.torn_chunks.append(off)
         off = chunk_end
 
 
