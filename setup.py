@@ -1,8 +1,8 @@
 """Build hook: compile the native recorder (native/) into the package.
 
 `pip install .` runs the C build with the system compiler through native/Makefile
-and places libprovtrace.so in provtrace/_native/.  Nothing is downloaded.  The
-wheel is platform-specific because it carries that shared object.
+and places libprovtrace.so and the static provtrace-supervisor in provtrace/_native/.
+Nothing is downloaded.  The wheel is platform-specific because it carries them.
 """
 
 import os
@@ -15,7 +15,7 @@ from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-NATIVE_OUTPUTS = ("libprovtrace.so",)
+NATIVE_OUTPUTS = ("libprovtrace.so", "provtrace-supervisor")
 
 
 def _fail(message: str) -> None:

@@ -4,7 +4,7 @@
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-packages=(gcc make libc6-dev python3 python3-venv python3-pip strace git tar gzip graphviz)
+packages=(gcc make libc6-dev python3 python3-venv python3-pip strace git tar gzip graphviz busybox-static golang-go)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -310,7 +310,6 @@ def test_status_reports_missing_and_modified_outputs(tmp_path):
     assert "missing  results/fit.json" in out and "1 stale" not in out and "2 stale, 1 missing, 1 modified" in out
 
 
-@pytest.mark.xfail(strict=True, reason="ingest does not store pipes yet: data through `a | b` is not followed")
 def test_why_follows_data_through_a_pipe(tmp_path):
     (tmp_path / "in.txt").write_text("hello\n")
     store = tmp_path / "s.db"

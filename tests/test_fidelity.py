@@ -135,15 +135,18 @@ def test_tcp_connect_is_recorded(tmp_path: Path, tools: Tools) -> None:
     assert rows == [("connect", "inet", "127.0.0.1", int(case.argv[1]), 0)]
 
 
-def test_static_program_is_recorded_as_untraced(tmp_path: Path, c_programs: dict[str, Path]) -> None:
+def test_static_program_is_traced_by_the_supervisor(tmp_path: Path, c_programs: dict[str, Path]) -> None:
+    """A static program exec'd by a shell is handed to the supervisor (auto mode): traced by ptrace,
+    its own file write recorded; with --mode preload it stays an untraced exec (a reported blind spot)."""
     exe = c_programs["hello_static"]
-    # exec'd by a shell, through provtrace's exec wrapper
-    proc = record_plain(["/bin/sh", "-c", f"{exe}; echo done"], tmp_path, tmp_path / "s.db", clean_env())
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == b"done\n"
-    assert (tmp_path / "static_out.txt").read_text() == "static\n"
-    rows = _rows(
-        tmp_path / "s.db",
-        "SELECT x.tracer, x.exe_class, f.path FROM execs x LEFT JOIN files f ON f.id = x.file_id",
-    )
-    assert ("untraced", "static", str(exe)) in rows, rows
+    for mode, tracer in (("auto", "ptrace"), ("preload", "untraced")):
+        store = tmp_path / f"{mode}.db"
+        proc = record_plain(["/bin/sh", "-c", f"{exe}; echo done"], tmp_path, store, clean_env(), "--mode", mode)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == b"done\n"
+        assert (tmp_path / "static_out.txt").read_text() == "static\n"
+        rows = _rows(store, "SELECT x.tracer, x.exe_class, f.path FROM execs x LEFT JOIN files f ON f.id = x.file_id")
+        assert (tracer, "static", str(exe)) in rows, rows
+        written = _rows(store, "SELECT f.path FROM file_events e JOIN files f ON f.id = e.file_id "
+                               "WHERE e.kind = 'create' AND e.result >= 0")
+        assert ((str(tmp_path / "static_out.txt"),) in written) == (tracer == "ptrace"), written

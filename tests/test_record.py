@@ -136,10 +136,12 @@ def test_runs_table_and_last(tmp_path):
     assert json.loads(pt("show", "--store", store, "--json", "last").stdout)["run"]["id"] == 2
 
 
-def test_static_executable_is_reported_as_untraced(tmp_path, static_program):
+def test_static_executable_is_reported_as_untraced_in_preload_mode(tmp_path, static_program):
+    # --mode preload never uses ptrace (auto mode traces it: tests/test_static.py)
     store = tmp_path / "s.db"
-    p = pt("record", "--store", store, "--", "bash", "-c", f"{static_program}; true")
+    p = pt("record", "--store", store, "--mode", "preload", "--", "bash", "-c", f"{static_program}; true")
     assert f"blind spot: {static_program} is a static executable" in p.stderr
+    assert "not traced in --mode preload" in p.stderr
     assert sql(store, "SELECT tracer, exe_class FROM execs WHERE tracer = 'untraced'") == [
         {"tracer": "untraced", "exe_class": "static"}]
 
@@ -154,3 +156,12 @@ def static_program(tmp_path_factory) -> Path:
     src.write_text('#include <stdio.h>\nint main(void) { puts("static hello"); return 0; }\n')
     subprocess.run(["gcc", "-static", "-O1", "-o", str(out), str(src)], check=True)
     return out
+
+
+def test_show_gives_executable_hashes(tmp_path):
+    store = tmp_path / "s.db"
+    pt("record", "-q", "--store", store, "--", "cat", "/dev/null")
+    detail = json.loads(pt("show", "--store", store, "--json", "last").stdout)
+    (cat,) = [f for f in detail["files"]["executed"] if f["path"].endswith("/cat")]
+    real = os.path.realpath(cat["path"])
+    assert cat["hash"] == "blake3:" + blake3(Path(real).read_bytes()).hexdigest()

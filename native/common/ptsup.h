@@ -4,8 +4,9 @@
  * The supervisor listens on an abstract AF_UNIX SOCK_SEQPACKET socket whose
  * name is derived from the session log path (so it needs no fd and no file:
  * programs that close every fd or change directory can still reach it).
- * The wrapper sends one pt_sup_req naming its own thread; the supervisor
- * PTRACE_SEIZEs that thread and answers with one pt_sup_rep.  On
+ * The wrapper sends one pt_sup_req naming its own thread, then signals the
+ * supervisor (PT_SUP_WAKE, resent every PT_SUP_RESEND_MS while waiting); the
+ * supervisor PTRACE_SEIZEs that thread and answers with one pt_sup_rep.  On
  * PT_SUP_SEIZED the wrapper installs the seccomp filter (ptfilter.h) and
  * execs; on PT_SUP_ALREADY (it is traced already, filter included) it just
  * execs; on an error it records the exec as untraced with rep.reason.
@@ -19,6 +20,8 @@
 #include <sys/un.h>
 
 #define PT_SUP_MAGIC 0x50545355u /* "PTSU" */
+#define PT_SUP_WAKE 12           /* SIGUSR2: sent to the supervisor after a request */
+#define PT_SUP_RESEND_MS 2       /* ... and again every 2 ms until it answers */
 #define PT_SUP_NAME "provtrace-sup-"
 
 struct pt_sup_req {

@@ -93,9 +93,9 @@ struct pt_version {
  * Records of traced (ptrace) processes are written by the supervisor with
  * the traced pid/tid: START ret = PT_TRACER_PTRACE and err = the image's
  * class; EXIT api PT_EXIT_STATUS with a1 = the raw wait status (also for
- * signal deaths); a vfork is a CLONE with CLONE_VM|CLONE_VFORK; CLOSE and
- * dup2/dup3 are written at syscall entry (ret 0 / newfd assumed).  UNTRACED
- * reason names the class problem and, when routing failed, why. */
+ * signal deaths); a vfork is a CLONE with CLONE_VM|CLONE_VFORK; CLOSE is
+ * written at syscall entry (ret 0 assumed: its result is not worth a stop).
+ * UNTRACED reason: "<what the ELF check found>; <why it is not traced>". */
 
 /* Op table.  Columns: fd | ret | a1 | a2 | a3 | strings.
  * "dirfd" is AT_FDCWD (-100) for plain-path calls.                            */

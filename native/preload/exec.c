@@ -5,8 +5,15 @@
  * included): each real attempt gets an EXEC record before and EXECFAIL
  * after.  Every path puts LD_PRELOAD and PROVTRACE_SESSION back into the
  * child's environment (env -i, clearenv) using stack memory only.
+ * A static, Go or non-glibc target is handed to provtrace-supervisor before
+ * the exec (route_exec): it PTRACE_SEIZEs this thread, we install the
+ * seccomp filter, and the target runs traced with its pid unchanged; if that
+ * is impossible the exec is recorded as untraced, with the reason, and runs
+ * as it would have.
  */
 #include "pt.h"
+#include "ptfilter.h"
+#include "ptsup.h"
 
 #include <alloca.h>
 #include <limits.h>
@@ -167,10 +174,106 @@ static void fix_environ(void)
 
 /* ---------------------------------------------------------------- exec */
 
-static void log_untraced(int cls, const char *path, const char *reason)
+/* ---------------------------------------------------------------- routing */
+
+/* Targets the supervisor can trace instead (setuid ones must not lose their
+ * privileges to no_new_privs; unknown ones will most likely fail to exec). */
+static int wants_route(int cls)
 {
-    if (!pt_class_traced(cls) && reason)
-        pt_log(PT_OP_UNTRACED, cls, 0, 0, 0, 0, 0, NULL, path ? path : "", reason);
+    return cls == PT_CLASS_STATIC || cls == PT_CLASS_GO || cls == PT_CLASS_FOREIGN;
+}
+
+static void copy_reason(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t n = 0;
+    for (const char *p = a; p && *p && n + 1 < cap; p++)
+        dst[n++] = *p;
+    if (b && *b) {
+        for (const char *p = "; "; *p && n + 1 < cap; p++)
+            dst[n++] = *p;
+        for (const char *p = b; *p && n + 1 < cap; p++)
+            dst[n++] = *p;
+    }
+    dst[n] = 0;
+}
+
+static int install_filter(void)
+{
+    struct sock_filter prog[PTF_MAX];
+    int n = pt_filter_build(prog, PTF_MAX);
+    if (n < 0)
+        return -EINVAL;
+    struct sock_fprog fp = {(unsigned short)n, prog};
+    long r = pt_sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+    if (r == 0)
+        r = pt_sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
+    return (int)r;
+}
+
+/* Ask the session's supervisor to trace this thread from its next exec on.
+ * Returns 1 when it does (filter installed or inherited); else 0 and *why.
+ * Raw syscalls only: our own socket wrappers must not log this. */
+static int route_exec(const char **why, char *reason, size_t cap)
+{
+    struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
+    if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
+        *why = h && h->supervisor_pid ? "not traced in --mode preload"
+                                      : "no provtrace-supervisor in this session";
+        return 0;
+    }
+    struct sockaddr_un sa;
+    socklen_t len = pt_sup_addr(pt_session, &sa);
+    long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        *why = "cannot create a socket to reach the supervisor";
+        return 0;
+    }
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pt_sys(SYS_gettid, 0, 0, 0),
+                            (int32_t)pt_sys(SYS_getppid, 0, 0, 0), 0};
+    struct pt_sup_rep rep;
+    /* Wake the supervisor's wait loop after sending; send the wake-up again
+     * every PT_SUP_RESEND_MS until it answers (30 s at most: a hung one). */
+    struct timeval tmo = {0, PT_SUP_RESEND_MS * 1000};
+    pt_sys6(SYS_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, (long)&tmo, sizeof tmo, 0);
+    int sup = __atomic_load_n(&h->supervisor_pid, __ATOMIC_ACQUIRE);
+    long r = pt_sys(SYS_connect, s, &sa, len);
+    if (r == 0)
+        r = pt_sys6(SYS_sendto, s, (long)&rq, sizeof rq, MSG_NOSIGNAL, 0, 0);
+    if (r == (long)sizeof rq) {
+        for (int tries = 0; tries < 30000 / PT_SUP_RESEND_MS; tries++) {
+            pt_sys(SYS_kill, sup, PT_SUP_WAKE, 0);
+            r = pt_sys6(SYS_recvfrom, s, (long)&rep, sizeof rep, 0, 0, 0);
+            if (r != -EAGAIN && r != -EINTR)
+                break;
+        }
+    }
+    pt_sys(SYS_close, s, 0, 0);
+    if (r != (long)sizeof rep) {
+        *why = r == -EAGAIN ? "the supervisor did not answer" : "the supervisor is not reachable";
+        return 0;
+    }
+    if (rep.status == PT_SUP_ALREADY)
+        return 1;
+    if (rep.status == PT_SUP_SEIZED) {
+        if (install_filter() == 0)
+            return 1;
+        *why = "cannot install the seccomp filter";
+        PT_DEBUG("seccomp filter refused after PTRACE_SEIZE");
+        return 0;
+    }
+    rep.reason[sizeof rep.reason - 1] = 0;
+    copy_reason(reason, cap, rep.reason, NULL);
+    *why = reason;
+    return 0;
+}
+
+static void log_untraced(int cls, const char *path, const char *reason, const char *why)
+{
+    if (pt_class_traced(cls) || !reason)
+        return;
+    char buf[384];
+    copy_reason(buf, sizeof buf, reason, why);
+    pt_log(PT_OP_UNTRACED, cls, 0, 0, 0, 0, 0, NULL, path ? path : "", buf);
 }
 
 static int call_real(int kind, int dirfd, const char *path, char *const argv[],
@@ -222,7 +325,10 @@ PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], ch
     struct pt_ev ev = {PT_OP_EXEC, fd, pt_sys(SYS_getppid, 0, 0, 0), 0, argc, envc, cls, NULL};
     struct pt_seg seg[3] = {{lpath, -1, NULL, 0}, {NULL, 0, argv, argc}, {NULL, 0, env2, envc}};
     pt_emit(&ev, seg, 3);
-    log_untraced(cls, lpath, reason);
+    const char *why = NULL;
+    char whybuf[sizeof(((struct pt_sup_rep *)0)->reason)];
+    if (!(wants_route(cls) && route_exec(&why, whybuf, sizeof whybuf)))
+        log_untraced(cls, lpath, reason, why);
     int r = call_real(kind, dirfd, path, argv, env2, flags);
     int e = errno;
     pt_log(PT_OP_EXECFAIL, fd, -1, e, 0, 0, 0, NULL, lpath ? lpath : "", NULL);
@@ -403,6 +509,41 @@ static const char *spawn_target(const char *file, char *buf, size_t cap)
     }
 }
 
+/* provtrace-supervisor beside this library (the --shim entry point). */
+static int spawn_shim(char *buf, size_t cap, const char **why)
+{
+    struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
+    if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
+        *why = h && h->supervisor_pid ? "not traced in --mode preload"
+                                      : "no provtrace-supervisor in this session";
+        return 0;
+    }
+    const char *slash = strrchr(pt_libpath, '/');
+    static const char name[] = "/provtrace-supervisor";
+    size_t d = slash ? (size_t)(slash - pt_libpath) : 0;
+    if (!slash || d + sizeof name > cap) {
+        *why = "provtrace-supervisor not found beside the library";
+        return 0;
+    }
+    memcpy(buf, pt_libpath, d);
+    memcpy(buf + d, name, sizeof name);
+    if (pt_sys(SYS_access, buf, X_OK, 0) != 0) {
+        *why = "provtrace-supervisor not found beside the library";
+        return 0;
+    }
+    return 1;
+}
+
+static int do_real_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                         const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    static void *s_spawn;
+    typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                            const posix_spawnattr_t *, char *const[], char *const[]);
+    spawn_fn real = (spawn_fn)pt_real(&s_spawn, "posix_spawn");
+    return real ? real(pid, path, fa, attr, argv, envp) : ENOSYS;
+}
+
 static int do_spawn(int usepath, pid_t *pid, const char *file,
                     const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
                     char *const argv[], char *const envp[])
@@ -426,14 +567,35 @@ static int do_spawn(int usepath, pid_t *pid, const char *file,
     pid_t local = 0;
     if (!pid)
         pid = &local;
+    /* A static target: spawn the supervisor's shim, which asks to be traced
+     * and then execs the target (posix_spawn gives us no hook in the child). */
+    const char *why = NULL;
+    char **sargv = NULL;
+    char shim[PATH_MAX];
+    if (wants_route(cls) && target[0] == '/' && spawn_shim(shim, sizeof shim, &why)) {
+        int argc0 = pt_vcount(argv);
+        sargv = alloca((size_t)(argc0 + 4) * sizeof(char *));
+        sargv[0] = shim;
+        sargv[1] = (char *)"--shim";
+        sargv[2] = (char *)target;
+        for (int i = 0; i < argc0; i++)
+            sargv[3 + i] = argv[i];
+        sargv[3 + argc0] = NULL;
+        if (!argc0) { /* the shim needs an argv[0] to pass on */
+            sargv[3] = (char *)target;
+            sargv[4] = NULL;
+        }
+    }
     errno = e0;
-    int rc = real(pid, file, fa, attr, argv, env2);
+    int rc = sargv ? do_real_spawn(pid, shim, fa, attr, sargv, env2)
+                   : real(pid, file, fa, attr, argv, env2);
     int e = errno;
     int argc = pt_vcount(argv), envc = pt_vcount(env2);
     struct pt_ev ev = {PT_OP_SPAWN, cls, rc, 0, rc == 0 ? *pid : 0, argc, envc, NULL};
     struct pt_seg seg[3] = {{target, -1, NULL, 0}, {NULL, 0, argv, argc}, {NULL, 0, env2, envc}};
     pt_emit(&ev, seg, 3);
-    log_untraced(cls, target, reason);
+    if (!sargv)
+        log_untraced(cls, target, reason, why);
     errno = e;
     return rc;
 }

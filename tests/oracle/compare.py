@@ -36,7 +36,7 @@ _KNOWN_OPS = {
 
 # Rows that record no access of their own: a close carries the version of a
 # file written through the fd, whose open is already an event.
-_BOOKKEEPING_OPS = {"close"}
+_BOOKKEEPING_OPS = {"close", "pipe"}
 
 NSCD_SOCKETS = {"/var/run/nscd/socket", "/run/nscd/socket"}
 

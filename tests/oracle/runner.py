@@ -94,11 +94,11 @@ def record_with_strace(
 
 
 def record_plain(
-    argv: list[str], cwd: Path, store: Path, env: dict[str, str] | None = None,
+    argv: list[str], cwd: Path, store: Path, env: dict[str, str] | None = None, *options: str,
     stdin: bytes | None = None, timeout: float = 600,
 ) -> subprocess.CompletedProcess:  # fmt: skip
-    """``provtrace record -q`` without strace."""
-    cmd = [*provtrace_command(), "record", "-q", "--store", str(store), "--", *argv]
+    """``provtrace record -q [options]`` without strace."""
+    cmd = [*provtrace_command(), "record", "-q", "--store", str(store), *options, "--", *argv]
     return subprocess.run(
         cmd, cwd=cwd, env=env, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout
     )

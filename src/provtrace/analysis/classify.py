@@ -151,6 +151,8 @@ def classify_run(store: Store, run_id: int, prov: Prov | None = None) -> RunFile
     states = _scan(prov, events)
     files: dict[str, list[FileRole]] = {r: [] for r in ROLES}
     for path, st in sorted(states.items()):
+        if not path.startswith("/"):
+            continue  # pipes (pipe:<pid>:<ts>) carry data between processes but are not files
         ev = st.write_ev if st.written else st.read_ev
         if st.written and not st.present and st.read_ev and (ev is None or st.read_ev.seq > ev.seq):
             ev = st.read_ev  # a transient file: the last content seen (a later read) says more

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..record import ENV_MODES, ingest_kept, record
+from ..record import ENV_MODES, TRACE_MODES, ingest_kept, record
 from ..record.launch import eprint
 from ..store import init_store_dir, open_store
 from .common import store_option
@@ -34,9 +34,13 @@ def init_cmd(directory: str | None) -> None:
               help="Store environments with secret-looking values hidden, in full, or not at all.")
 @click.option("--summary-json", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the run summary as JSON to this file.")
+@click.option("--mode", "mode", type=click.Choice(TRACE_MODES), default="auto", show_default=True,
+              help="auto: the preload library, and ptrace for static, Go and non-glibc executables; "
+                   "preload: never ptrace; ptrace: trace every process through the supervisor "
+                   "(programs that make system calls directly; comparison).")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def record_cmd(store, label, env_mode, summary_json, quiet, command) -> None:
+def record_cmd(store, label, env_mode, summary_json, mode, quiet, command) -> None:
     """Run COMMAND, record it and every process it starts, store the run.
 
     The command keeps your terminal; provtrace exits with its exit status
@@ -52,7 +56,7 @@ def record_cmd(store, label, env_mode, summary_json, quiet, command) -> None:
     argv = list(command)
     if argv and argv[0] == "--":
         argv = argv[1:]
-    rec = record(argv, store=store, label=label, env_mode=env_mode, note=eprint)
+    rec = record(argv, store=store, label=label, env_mode=env_mode, note=eprint, mode=mode)
     summary = rec.summary()
     if summary_json:
         with open(summary_json, "w") as fh:

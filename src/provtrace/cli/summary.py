@@ -13,6 +13,10 @@ def _size(n: int) -> str:
     return str(n)
 
 
+def _ptrace_refused(why: str) -> bool:
+    return "ptrace" in why or "traced by another tracer" in why or "supervisor" in why
+
+
 def print_summary(s: dict) -> None:
     """Print the summary dict of :meth:`provtrace.record.Recorded.summary`."""
     lines = [
@@ -28,17 +32,29 @@ def print_summary(s: dict) -> None:
     if s["dropped"]:
         lines.append(f"  warning: {s['dropped']} records were dropped: the session log was full "
                      "(raise PROVTRACE_LOG_SIZE)")
+    tracers = s.get("tracers") or {}
+    if tracers.get("ptrace"):
+        lines.append(f"  {tracers['ptrace']} image(s) traced with ptrace by the supervisor "
+                     f"(--mode {s.get('mode', 'auto')})")
     seen = set()
+    no_ptrace: dict[str, list[str]] = {}  # why ptrace failed -> executables that ran untraced
     for spot in s["blind_spots"]:
         key = (spot.get("kind"), spot.get("path") or spot.get("detail"))
         if key in seen:
             continue
         seen.add(key)
-        if spot.get("kind") == "untraced-exec":
+        why = spot.get("why") or ""
+        if spot.get("kind") == "untraced-exec" and _ptrace_refused(why):
+            no_ptrace.setdefault(why, []).append(str(spot.get("path")))
+        elif spot.get("kind") == "untraced-exec":
             lines.append(f"  blind spot: {spot.get('path')} is a {spot.get('class')} executable; "
-                         "what it did inside is not recorded")
+                         f"what it did inside is not recorded{f' ({why})' if why else ''}")
         else:
             lines.append(f"  blind spot: {spot.get('detail')}")
+    for why, paths in no_ptrace.items():
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lines.append(f"  blind spot: {why}: {len(paths)} executable(s) LD_PRELOAD cannot see into "
+                     f"ran untraced ({shown})")
     if s.get("orphans_left"):
         lines.append(f"  note: {s['orphans_left']} background process(es) still running were not waited for")
     sys.stderr.write("\n".join(lines) + "\n")

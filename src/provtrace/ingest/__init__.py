@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store.sqlite import Store
@@ -28,6 +29,7 @@ class IngestResult:
     unresolved: int
     blind_spots: list[dict]
     seconds: float
+    tracers: dict[str, int] = field(default_factory=dict)  # images per tracer: preload, ptrace, untraced
 
 
 def ingest_log(store: Store, log_path: str | os.PathLike, meta: RunMeta) -> IngestResult:
@@ -42,6 +44,8 @@ def ingest_log(store: Store, log_path: str | os.PathLike, meta: RunMeta) -> Inge
             buf.close()
     meta.mono_offset_ns = header.start_real_ns - header.start_mono_ns
     rep = replay(records, header.root_pid, meta.cwd, meta.lib_path, meta.argv)
+    rep.blind_spots.extend(meta.notes or [])
     written = write_run(store, meta, rep, stats.records, header.dropped, stats.torn_bytes, started)
     return IngestResult(written, stats.records, header.dropped, header.errors, stats.torn_bytes,
-                        rep.unresolved, rep.blind_spots, time.perf_counter() - started)
+                        rep.unresolved, rep.blind_spots, time.perf_counter() - started,
+                        dict(Counter(x.tracer for x in rep.execs)))

@@ -46,9 +46,15 @@ OPEN_API = {0: "open", 1: "openat", 2: "creat", 3: "fopen", 4: "freopen", 5: "op
             6: "fdopendir", 7: "mkstemp", 8: "mkdtemp", 9: "tmpfile", 10: "syscall",
             11: "open_by_handle", 12: "sem_open"}
 STAT_API = {0: "stat", 1: "lstat", 2: "fstatat", 3: "statx", 4: "access", 5: "faccessat",
-            6: "eaccess"}
+            6: "eaccess", 7: "statfs", 8: "xattr"}
 UNLINK_API = {0: "unlink", 1: "rmdir", 2: "remove"}
-EXIT_API = {0: "exit", 1: "_exit", 2: "return"}
+EXIT_API = {0: "exit", 1: "_exit", 2: "return", 3: "status"}
+
+# START ret: who wrote the record (PT_TRACER_*)
+TRACER_PRELOAD = 0
+TRACER_PTRACE = 1
+# header flags (PT_HDR_*)
+HDR_ROUTE = 1
 
 CLASS = {0: "dynamic", 1: "static", 2: "go", 3: "foreign", 4: "script", 5: "setuid",
          6: "unknown"}

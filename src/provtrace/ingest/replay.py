@@ -25,6 +25,8 @@ FAMILIES = {1: "unix", 2: "inet", 10: "inet6"}
 LIB_NAME = "libprovtrace.so"
 FORK_ATFORK = 2  # PT_FORK_ATFORK
 EXIT_DESTRUCTOR = 2  # PT_EXIT_DESTRUCTOR
+EXIT_STATUS = 3  # PT_EXIT_STATUS: the supervisor saw the process end; a1 = raw wait status
+CLONE_VFORK = 0x4000
 CLOSE_RANGE_CLOEXEC = 4
 
 Version = tuple  # (dev, ino, size, mtime_ns, ctime_ns, mode)
@@ -41,7 +43,7 @@ class Exec:
     argv: list[str]
     env: list[str] | None
     cwd: str
-    tracer: str  # preload | untraced
+    tracer: str  # preload | ptrace | untraced
     exe_class: str
     index: int = -1  # position in Replay.execs
 
@@ -191,9 +193,9 @@ class Replayer:
             elif op == 4 and r.ret > 0:  # FORK, parent side
                 self.parent_hint.setdefault(int(r.ret), r.pid)
                 self.creation_hint.setdefault(int(r.ret), "fork")
-            elif op == 6 and r.ret > 0:  # CLONE
+            elif op == 6 and r.ret > 0:  # CLONE (the supervisor writes a vfork as CLONE_VFORK)
                 self.parent_hint.setdefault(r.ret, r.pid)
-                self.creation_hint.setdefault(r.ret, "clone")
+                self.creation_hint.setdefault(r.ret, "vfork" if r.a1 & CLONE_VFORK else "clone")
             elif op == 7 and r.a1 > 0:  # SPAWN
                 self.parent_hint.setdefault(int(r.a1), r.pid)
                 self.creation_hint.setdefault(int(r.a1), "spawn")
@@ -302,6 +304,8 @@ class Replayer:
         env = s[2 + argc:2 + argc + envc]
         objs = s[2 + argc + envc:2 + argc + envc + nobj]
         exe_class = "dynamic"
+        # ret: who wrote it: the preload library in the image, or the supervisor tracing it
+        ptraced = rec.ret == lf.TRACER_PTRACE
         pending = proc.pending
         if pending is not None and pending.get("path"):
             # The argv given to execve: for a #! script the new image's own argv is the
@@ -313,10 +317,13 @@ class Replayer:
             argv = list(self.root_argv)  # the launcher's execve
             if path and _is_script(path):
                 exe_class = "script"
-        self._image(rec, proc, path or "", argv, env, cwd, "preload", exe_class)
+        if ptraced and exe_class != "script":
+            exe_class = lf.CLASS.get(rec.err, "unknown")  # what ran: the supervisor's check
+        self._image(rec, proc, path or "", argv, env, cwd, "ptrace" if ptraced else "preload", exe_class)
         proc.pending = None
         # close-on-exec: the new image no longer has those fds
         proc.fds = {fd: e for fd, e in proc.fds.items() if not e[1]}
+        self._pipe_ends(rec, proc)
         for i, obj in enumerate(objs):
             if not obj or self._is_own(obj) or "linux-vdso" in obj:
                 continue
@@ -365,7 +372,9 @@ class Replayer:
         if rec.op == lf.OP["FORK"] and rec.a1 == FORK_ATFORK:
             return  # the child announcing itself: _proc_for already created it
         if rec.ret > 0:
-            creation = "clone" if rec.op == lf.OP["CLONE"] else "fork"
+            creation = "fork"
+            if rec.op == lf.OP["CLONE"]:
+                creation = "vfork" if rec.a1 & CLONE_VFORK else "clone"
             self._child(int(rec.ret), rec.ts, creation, proc)
 
     def _spawn(self, rec: Record, proc: Proc) -> None:
@@ -381,6 +390,14 @@ class Replayer:
                              "class": lf.CLASS.get(rec.fd, "unknown"), "ts": rec.ts}
 
     def _exit(self, rec: Record, proc: Proc) -> None:
+        if rec.a2 == EXIT_STATUS:  # the tracer's view: exact, signal deaths included
+            status = int(rec.a1)
+            if status & 0x7F == 0:
+                proc.exit_code, proc.signal = (status >> 8) & 0xFF, None
+            elif status & 0xFF != 0x7F:
+                proc.exit_code, proc.signal = None, status & 0x7F
+            proc.end_ns = rec.ts
+            return
         # A return from main is logged by a destructor that cannot see the status: the
         # parent's WAIT (or the launcher) supplies it.
         if proc.exit_code is None and rec.a2 != EXIT_DESTRUCTOR:
@@ -428,7 +445,7 @@ class Replayer:
                     del proc.fds[fd]
             return
         entry = proc.fds.pop(rec.fd, None)
-        if rec.version is not None and entry is not None:
+        if rec.version is not None and entry is not None and entry[0].startswith("/"):
             self._event(rec, proc, "close", K.CLOSE, entry[0], fd=rec.fd, api="close")
 
     def _dup(self, rec: Record, proc: Proc) -> None:
@@ -448,8 +465,27 @@ class Replayer:
     def _pipe(self, rec: Record, proc: Proc) -> None:
         if rec.ret == 0:
             cloexec = bool(rec.a3 & O_CLOEXEC)
-            proc.fds[int(rec.a1)] = ["<pipe>", cloexec, False, "pipe"]
-            proc.fds[int(rec.a2)] = ["<pipe>", cloexec, False, "pipe"]
+            name = f"pipe:{proc.pid}:{rec.ts}"  # unique: the creating pid and the instant
+            proc.fds[int(rec.a1)] = [name, cloexec, False, "pipe"]
+            proc.fds[int(rec.a2)] = [name, cloexec, True, "pipe"]
+
+    def _pipe_ends(self, rec: Record, proc: Proc) -> None:
+        """A new image holding pipe ends: it reads from / writes to those pipes.
+
+        Reads and writes themselves are not logged; a program started with a pipe on
+        an fd (as `a | b` arranges) is taken to use it.  Pipes are stored as
+        pseudo-files named ``pipe:<pid>:<ts>`` with op ``pipe``.
+        """
+        seen = set()
+        for fd, entry in sorted(proc.fds.items()):
+            if entry[3] != "pipe" or not entry[0].startswith("pipe:"):
+                continue
+            key = (entry[0], entry[2])
+            if key in seen:
+                continue
+            seen.add(key)
+            self._event(rec, proc, "pipe", K.WRITE if entry[2] else K.READ, entry[0], fd=fd, api="pipe",
+                        result=0, version=None)
 
     _PATH_OPS = {16: "stat", 17: "access", 18: "readlink", 20: "unlink", 21: "mkdir", 22: "mknod",
                  26: "truncate", 27: "utime", 28: "chmod", 29: "chown"}
@@ -545,8 +581,11 @@ class Replayer:
         s = rec.strings
         path = self._resolve(proc, lf.AT_FDCWD, s[0]) if s else "?"
         reason = s[1] if len(s) > 1 else lf.CLASS.get(rec.fd, "unknown")
+        # "<what the ELF check found>; <why the supervisor could not trace it>"
+        why = reason.partition("; ")[2]
         self.out.blind_spots.append({"kind": "untraced-exec", "pid": proc.pid, "path": path,
-                                     "class": lf.CLASS.get(rec.fd, "unknown"), "detail": f"{path}: {reason}"})
+                                     "class": lf.CLASS.get(rec.fd, "unknown"), "detail": f"{path}: {reason}",
+                                     "why": why})
 
     def _finish(self) -> None:
         for proc in self.out.procs:

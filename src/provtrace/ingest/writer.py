@@ -47,6 +47,7 @@ class RunMeta:
     provtrace_version: str = "0"
     mono_offset_ns: int = 0  # CLOCK_REALTIME - CLOCK_MONOTONIC at session start
     machine: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # blind spots known to the launcher, not in the log
 
 
 @dataclass
@@ -313,14 +314,19 @@ def _write(store: Store, meta: RunMeta, rep: Replay, records: int, dropped: int,
     env_ids: dict[str, int] = {}
     env_rows: dict[str, str] = {}
     exec_env: list[str | None] = []
+    seen_env: dict[tuple, str | None] = {}  # most execs share one environment: clean it once
     for ex in rep.execs:
-        env = clean_env(ex.env, meta.env_mode, meta.lib_path)
-        if env is None:
-            exec_env.append(None)
+        raw = tuple(ex.env) if ex.env is not None else None
+        if raw in seen_env:
+            exec_env.append(seen_env[raw])
             continue
-        text = json.dumps(env, sort_keys=True)
-        h = blake3(text.encode()).hexdigest()[:32]
-        env_rows[h] = text
+        env = clean_env(ex.env, meta.env_mode, meta.lib_path)
+        h = None
+        if env is not None:
+            text = json.dumps(env, sort_keys=True)
+            h = blake3(text.encode()).hexdigest()[:32]
+            env_rows[h] = text
+        seen_env[raw] = h
         exec_env.append(h)
     if env_rows:
         conn.executemany("INSERT INTO envs (hash, env) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",

@@ -12,11 +12,15 @@ from pathlib import Path
 from .. import __version__
 from ..ingest import IngestResult, RunMeta, ingest_log
 from ..store import Store, locate_store, open_store
-from .launch import Finished, command_problem, eprint, run
+from .launch import Finished, command_problem, eprint, run, run_supervised
 from .machine import machine_info
 from .session import Session, SessionError, create_session
 
 ENV_MODES = ("redacted", "full", "none")
+# auto: LD_PRELOAD, and ptrace for what it cannot see into (static, Go, non-glibc);
+# preload: never ptrace; ptrace: every process through the supervisor.
+TRACE_MODES = ("auto", "preload", "ptrace")
+SUPERVISOR = "provtrace-supervisor"
 
 
 class RecordError(Exception):
@@ -44,6 +48,7 @@ class Recorded:
     ingest: IngestResult
     store_path: Path
     record_seconds: float
+    mode: str = "auto"
 
     @property
     def run_id(self) -> int:
@@ -62,6 +67,7 @@ class Recorded:
             "files_hashed": w.files_hashed, "blind_spots": self.ingest.blind_spots,
             "record_seconds": self.record_seconds, "ingest_seconds": self.ingest.seconds,
             "orphans_left": self.finished.orphans_left, "store": str(self.store_path),
+            "mode": self.mode, "tracers": self.ingest.tracers,
         }
 
 
@@ -74,6 +80,13 @@ def native_library() -> Path:
     return lib.absolute()
 
 
+def native_supervisor(lib: Path) -> Path | None:
+    """provtrace-supervisor beside the preload library (PROVTRACE_SUPERVISOR overrides); None if absent."""
+    override = os.environ.get("PROVTRACE_SUPERVISOR")
+    path = Path(override) if override else lib.parent / SUPERVISOR
+    return path.absolute() if path.is_file() and os.access(path, os.X_OK) else None
+
+
 def _session_env(lib: Path, session: Session) -> dict[str, str]:
     env = dict(os.environ)
     preload = env.get("LD_PRELOAD", "")
@@ -83,11 +96,13 @@ def _session_env(lib: Path, session: Session) -> dict[str, str]:
 
 
 def record(argv: list[str], store: str | os.PathLike | None = None, label: str | None = None,
-           env_mode: str = "redacted", note=eprint) -> Recorded:
+           env_mode: str = "redacted", note=eprint, mode: str = "auto") -> Recorded:
     """Run ``argv`` under the recorder and store the run.
 
     :param store: the store (database file or directory); default: see :func:`locate_store`.
     :param env_mode: ``redacted`` (secret-looking values hidden), ``full`` or ``none``.
+    :param mode: ``auto`` (LD_PRELOAD, ptrace for static/Go/non-glibc executables),
+        ``preload`` (never ptrace) or ``ptrace`` (every process traced by the supervisor).
     :raises RecordError: before the command ran (bad command, store unusable).
     :raises IngestFailed: after it ran, if the log could not be stored (the log is kept).
     """
@@ -95,6 +110,8 @@ def record(argv: list[str], store: str | os.PathLike | None = None, label: str |
         raise RecordError("no command given (usage: provtrace record -- CMD ARGS...)", 2)
     if env_mode not in ENV_MODES:
         raise RecordError(f"--env must be one of {', '.join(ENV_MODES)}", 2)
+    if mode not in TRACE_MODES:
+        raise RecordError(f"--mode must be one of {', '.join(TRACE_MODES)}", 2)
     problem = command_problem(argv, os.environ.get("PATH"))
     if problem:
         raise RecordError(problem[1], problem[0])
@@ -102,6 +119,10 @@ def record(argv: list[str], store: str | os.PathLike | None = None, label: str |
     db = open_store(store_path)  # refuses a newer store before anything runs
     try:
         lib = native_library()
+        supervisor = native_supervisor(lib)
+        if supervisor is None and mode == "ptrace":
+            raise RecordError(f"--mode ptrace needs {SUPERVISOR}, which is missing beside {lib}; "
+                              "reinstall provtrace with `pip install .`")
         try:
             session = create_session(store_path.parent)
         except SessionError as exc:
@@ -109,7 +130,12 @@ def record(argv: list[str], store: str | os.PathLike | None = None, label: str |
         cwd = os.getcwd()
         t0 = time.perf_counter()
         try:
-            finished = run(argv, _session_env(lib, session), note)
+            env = _session_env(lib, session)
+            if supervisor is not None:
+                finished = run_supervised(argv, env, str(supervisor), str(session.log_path), mode, note)
+            else:
+                note(f"{SUPERVISOR} is missing; static executables will not be traced")
+                finished = run(argv, env, note)
         except OSError as exc:
             session.remove()
             raise RecordError(f"{argv[0]}: {exc.strerror}", 126 if exc.errno == 13 else 127) from None
@@ -118,7 +144,7 @@ def record(argv: list[str], store: str | os.PathLike | None = None, label: str |
                        exit_code=finished.exit_code, signal=finished.signal, env_mode=env_mode, label=label,
                        username=_user(), root_pid=finished.pid, root_status=finished.status,
                        record_seconds=record_seconds, lib_path=str(lib), provtrace_version=__version__,
-                       machine=machine_info())
+                       machine=machine_info(), notes=_notes(mode, finished))
         try:
             result = ingest_log(db, session.log_path, meta)
         except Exception as exc:  # keep the log: nothing recorded may be lost
@@ -127,7 +153,7 @@ def record(argv: list[str], store: str | os.PathLike | None = None, label: str |
                                f"(retry: provtrace ingest {session.directory})", finished,
                                session.directory) from None
         session.remove()
-        return Recorded(finished, result, store_path, record_seconds)
+        return Recorded(finished, result, store_path, record_seconds, mode)
     finally:
         db.close()
 
@@ -147,6 +173,14 @@ def ingest_kept(directory: str | os.PathLike, store: str | os.PathLike | None = 
     return result
 
 
+def _notes(mode: str, finished: Finished) -> list[dict]:
+    """Blind spots the launcher knows of (the log cannot say them)."""
+    if mode == "ptrace" and finished.ptrace_problem:
+        return [{"kind": "ptrace-unavailable", "detail": f"{finished.ptrace_problem}: "
+                 "--mode ptrace fell back to the preload library"}]
+    return []
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"storing the run failed: {exc.strerror}"
@@ -160,5 +194,5 @@ def _user() -> str | None:
         return None
 
 
-__all__ = ["IngestFailed", "RecordError", "Recorded", "ENV_MODES", "native_library", "record", "ingest_kept",
-           "Store"]
+__all__ = ["IngestFailed", "RecordError", "Recorded", "ENV_MODES", "TRACE_MODES", "native_library",
+           "native_supervisor", "record", "ingest_kept", "Store"]

@@ -1,9 +1,13 @@
 """Start the recorded command, forward signals to it, wait for it and its orphans.
 
-The launcher makes itself a child subreaper, so processes the command leaves
-behind (a daemonising double fork) are re-parented to it and the session ends
-only when they have.  The command keeps the user's stdin, stdout, stderr and
-other open fds; its exit status is passed back unchanged.
+Normally the command is started by ``provtrace-supervisor`` (native/supervisor),
+which is its parent and child subreaper, the ptrace tracer of the executables
+the preload library cannot see into, and reports back on a pipe (the command's
+pid, its raw wait status, background processes still running).  Without the
+supervisor binary the launcher itself is the subreaper.  Either way the
+processes the command leaves behind (a daemonising double fork) are waited
+for before the session ends; the command keeps the user's stdin, stdout,
+stderr and other open fds; its exit status is passed back unchanged.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Finished:
     end_ns: int
     orphans_reaped: int
     orphans_left: int
+    ptrace_problem: str | None = None  # why ptrace could not be used (supervisor's word)
 
     @property
     def exit_code(self) -> int:
@@ -60,8 +65,79 @@ def _terminal_delivers_sigint() -> bool:
         return False
 
 
+def run_supervised(argv: list[str], env: dict[str, str], supervisor: str, log_path: str, mode: str,
+                   note=None) -> Finished:
+    """Run ``argv`` under ``provtrace-supervisor`` (see the module docstring)."""
+    _set_subreaper()  # if the supervisor dies, its orphans still come to us
+    start_ns = time.time_ns()
+    rfd, wfd = os.pipe()
+    os.set_inheritable(wfd, True)
+    cmd = [supervisor, "--log", log_path, "--mode", mode, "--status-fd", str(wfd), "--", *argv]
+    try:
+        proc = subprocess.Popen(cmd, env=env, close_fds=False)
+    finally:
+        os.close(wfd)
+    state = {"pid": None, "status": None, "end_ns": None, "reaped": 0, "left": 0, "problem": None,
+             "ended": False}
+    from_tty = _terminal_delivers_sigint()
+
+    def forward(signum, _frame):
+        if signum in (signal.SIGINT, signal.SIGQUIT) and from_tty:
+            return  # the terminal sent it to the whole foreground group (supervisor included)
+        try:
+            os.kill(proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {s: signal.signal(s, forward) for s in FORWARDED}
+    try:
+        with os.fdopen(rfd, "rb", buffering=0) as pipe:
+            buf = b""
+            while True:
+                chunk = pipe.read(4096)
+                if not chunk:
+                    break
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    _status_line(line.decode("utf-8", "replace"), state, note)
+        if not (state["ended"] and state["left"]):
+            sup_status = proc.wait()
+        else:
+            sup_status = None  # it keeps serving the processes left running
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    status = state["status"]
+    if status is None:  # the supervisor died before the command ended: say how it ended
+        if note is not None:
+            note("the supervisor ended unexpectedly; the record may be incomplete")
+        code = sup_status if sup_status is not None else 70
+        status = (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+    return Finished(state["pid"] or proc.pid, status, start_ns, state["end_ns"] or time.time_ns(),
+                    state["reaped"], state["left"], state["problem"])
+
+
+def _status_line(line: str, state: dict, note) -> None:
+    word, _, rest = line.partition(" ")
+    if word == "pid":
+        state["pid"] = int(rest)
+    elif word == "status":
+        state["status"] = int(rest)
+        state["end_ns"] = time.time_ns()
+    elif word == "ptrace" and rest.startswith("unavailable"):
+        state["problem"] = rest.partition(" ")[2] or "ptrace is not permitted here"
+    elif word == "waiting" and note is not None:
+        n, *pids = rest.split()
+        note(f"waiting for {n} background process(es) the command left running "
+             f"(pid {', '.join(pids)}); press Ctrl-C to stop waiting")
+    elif word == "end":
+        reaped, left = (int(x) for x in rest.split())
+        state.update(reaped=reaped, left=left, ended=True)
+
+
 def run(argv: list[str], env: dict[str, str], note=None) -> Finished:
-    """Run ``argv`` with ``env``; return once it and every orphan it left have ended."""
+    """Run ``argv`` with ``env`` (no supervisor); return once it and every orphan it left have ended."""
     _set_subreaper()
     start_ns = time.time_ns()
     proc = subprocess.Popen(argv, env=env, close_fds=False)

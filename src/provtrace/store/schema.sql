@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS execs (
     argv       TEXT NOT NULL,             -- JSON list
     env_id     INTEGER REFERENCES envs(id),  -- NULL with --env none
     cwd        TEXT,
-    tracer     TEXT NOT NULL,             -- preload | untraced
+    tracer     TEXT NOT NULL,             -- preload | ptrace | untraced
     exe_class  TEXT                       -- dynamic | static | go | foreign | script | setuid | unknown
 );
 

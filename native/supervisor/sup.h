@@ -1,0 +1,83 @@
+/*
+ * sup.h — internal interface of provtrace-supervisor.
+ *
+ * main.c   command line, session log, the recorded command, the wait loop,
+ *          signals, the status channel to the launcher, the spawn shim
+ * trace.c  ptrace: thread/process tables, stops, syscall decoding -> records
+ * req.c    the request socket (served by the wait loop when PT_SUP_WAKE
+ *          interrupts it) and the doorbell child (the ptrace probe)
+ * mem.c    reading a tracee: strings, arrays, the new image's stack, /proc
+ * log.c    the session log mapping and the record writer (common/ptw.h)
+ */
+#ifndef SUP_H
+#define SUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "provtrace_log.h"
+#include "ptw.h"
+
+enum sup_mode { MODE_AUTO, MODE_PRELOAD, MODE_PTRACE };
+
+/* ---- log.c */
+int sup_log_open(const char *path, char *err, size_t errcap);
+struct pt_log_header *sup_hdr(void);
+void sup_emit(int pid, int tid, const struct pt_ev *ev, const struct pt_seg *seg, int nseg);
+void sup_log(int pid, int tid, uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,
+             const struct pt_version *ver, const char *s1, const char *s2);
+int sup_version_path(const char *path, struct pt_version *v);
+uint64_t sup_now(void);
+
+/* ---- debug (main.c) */
+extern int sup_debug_on;
+void sup_dbg(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define SUP_DEBUG(...) (sup_debug_on ? sup_dbg(__FILE__, __LINE__, __VA_ARGS__) : (void)0)
+
+/* ---- mem.c */
+long mem_read(int pid, uint64_t addr, void *buf, size_t n); /* bytes read, -1 */
+long mem_str(int pid, uint64_t addr, char *buf, size_t cap); /* length, -1 */
+/* Strings of a NULL-terminated pointer array: *out (malloc'd vector of
+ * malloc'd block) and the count; -1 on failure. */
+int mem_strv(int pid, uint64_t addr, char ***out, int max);
+void mem_strv_free(char **v);
+/* argc/argv/envp/auxv of an image at its exec stop (from its stack). */
+struct image_info {
+    char **argv, **envp; /* point into blob */
+    int argc, envc;
+    const char *execfn;
+    char *blob;
+};
+int mem_image(int pid, uint64_t sp, struct image_info *ii);
+void mem_image_free(struct image_info *ii);
+long proc_readlink(int pid, const char *what, char *buf, size_t cap);
+void proc_path(char *buf, int pid, const char *what, int fd); /* "/proc/PID/WHAT[/FD]" */
+
+/* ---- trace.c */
+extern enum sup_mode sup_mode;
+extern int sup_ptrace_ok;
+extern char sup_ptrace_reason[192];
+extern long sup_tracees; /* live traced threads */
+unsigned long sup_seize_options(void);
+/* A thread we just seized (request or root): tracked with logging off until
+ * its next exec decides (the exec wrapper's own records cover it till then). */
+void trace_adopt(int tid, int pid, int ppid);
+int trace_known(int tid);
+int trace_is_process(int pid);
+/* One waitpid() result for a traced (or unknown) thread. */
+void trace_event(int tid, int status);
+void trace_set_quiet(void); /* stop logging (the launcher gave up waiting) */
+
+/* ---- req.c */
+int req_start(const char *session); /* listen (non-blocking); 0 or -errno */
+void req_drain(void);               /* serve every pending request */
+int req_doorbell(void);   /* pid of the doorbell child (0: none) */
+int req_doorbell_setup(char *why, size_t cap); /* fork + seize it; 0 ok, -errno */
+
+/* ---- elf.c (shared with the preload library) */
+int pt_classify(int dirfd, const char *path, int atflags, const char **reason);
+int pt_class_traced(int cls);
+
+#endif

@@ -1,0 +1,1011 @@
+/*
+ * trace.c — the ptrace side: which threads and processes are traced, what
+ * each stop means, and the records a traced image's system calls become.
+ *
+ * A traced thread stops at the seccomp filter's RET_TRACE (syscall entry:
+ * arguments and paths are read there), and when the result matters it is
+ * resumed with PTRACE_SYSCALL to stop again at syscall exit (the return
+ * value).  fork/vfork/clone, exec and exit arrive as ptrace events.  A
+ * process whose current image runs the preload library (a dynamic glibc
+ * program with LD_PRELOAD intact) is "quiet": its stops are resumed at once
+ * and the library's own records stand for it, so nothing is logged twice.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptfilter.h"
+#include "sup.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC 4
+#endif
+
+enum sup_mode sup_mode = MODE_AUTO;
+int sup_ptrace_ok;
+char sup_ptrace_reason[192];
+long sup_tracees;
+static int g_quiet;
+
+/* PTRACE_O_TRACEEXIT (a stop before a thread exits, to take the final
+ * version of files still open for writing) is switched on per thread only
+ * once its process has such a file: most short-lived programs never pay it. */
+unsigned long sup_seize_options(void)
+{
+    return PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+           PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+struct proc {
+    int pid, ppid;
+    int logging; /* 1: we write this image's records */
+    int cls;
+    int nthreads;
+    uint64_t *wbits; /* fds opened for writing (their version is taken at close) */
+    int wwords;
+    struct proc *next;
+};
+
+#define SLEN 4096
+struct thr {
+    int tid;
+    struct proc *p;
+    int insys; /* waiting for the exit stop of nr */
+    long nr;
+    uint64_t a[6];
+    char s1[SLEN], s2[SLEN];
+    int has1, has2;
+    int fam, port;  /* connect/bind: decoded address */
+    int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
+    struct thr *next;
+};
+
+#define NB 4096
+static struct proc *g_procs[NB];
+static struct thr *g_thrs[NB];
+
+static struct proc *proc_get(int pid)
+{
+    for (struct proc *p = g_procs[(unsigned)pid % NB]; p; p = p->next)
+        if (p->pid == pid)
+            return p;
+    return NULL;
+}
+
+static struct proc *proc_new(int pid, int ppid, const struct proc *from)
+{
+    struct proc *p = calloc(1, sizeof *p);
+    if (!p) {
+        perror("provtrace-supervisor");
+        exit(70);
+    }
+    p->pid = pid;
+    p->ppid = ppid;
+    p->logging = from ? from->logging : !g_quiet;
+    p->cls = from ? from->cls : PT_CLASS_UNKNOWN;
+    if (from && from->wwords) {
+        p->wbits = malloc((size_t)from->wwords * 8);
+        if (p->wbits) {
+            memcpy(p->wbits, from->wbits, (size_t)from->wwords * 8);
+            p->wwords = from->wwords;
+        }
+    }
+    p->next = g_procs[(unsigned)pid % NB];
+    g_procs[(unsigned)pid % NB] = p;
+    return p;
+}
+
+static void proc_del(struct proc *p)
+{
+    struct proc **pp = &g_procs[(unsigned)p->pid % NB];
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    free(p->wbits);
+    free(p);
+}
+
+static struct thr *thr_get(int tid)
+{
+    for (struct thr *t = g_thrs[(unsigned)tid % NB]; t; t = t->next)
+        if (t->tid == tid)
+            return t;
+    return NULL;
+}
+
+static struct thr *thr_new(int tid, struct proc *p)
+{
+    struct thr *t = calloc(1, sizeof *t);
+    if (!t) {
+        perror("provtrace-supervisor");
+        exit(70);
+    }
+    t->tid = tid;
+    t->p = p;
+    p->nthreads++;
+    t->next = g_thrs[(unsigned)tid % NB];
+    g_thrs[(unsigned)tid % NB] = t;
+    sup_tracees++;
+    return t;
+}
+
+static void thr_unlink(struct thr *t)
+{
+    struct thr **pp = &g_thrs[(unsigned)t->tid % NB];
+    while (*pp && *pp != t)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = t->next;
+}
+
+static void thr_del(struct thr *t)
+{
+    thr_unlink(t);
+    struct proc *p = t->p;
+    free(t);
+    sup_tracees--;
+    if (--p->nthreads <= 0)
+        proc_del(p);
+}
+
+int trace_known(int tid) { return thr_get(tid) != NULL; }
+int trace_is_process(int pid) { return proc_get(pid) != NULL; }
+
+void trace_set_quiet(void)
+{
+    g_quiet = 1;
+    for (int i = 0; i < NB; i++)
+        for (struct proc *p = g_procs[i]; p; p = p->next)
+            p->logging = 0;
+}
+
+void trace_adopt(int tid, int pid, int ppid)
+{
+    struct proc *p = proc_get(pid);
+    if (!p) {
+        p = proc_new(pid, ppid, NULL);
+        p->logging = 0; /* until its exec: the wrapper's records cover it */
+    }
+    if (!thr_get(tid))
+        thr_new(tid, p);
+}
+
+/* A thread seen before the event that created it: /proc says whose it is. */
+static struct thr *thr_discover(int tid)
+{
+    char path[64], buf[1024];
+    int tgid = tid, ppid = 0;
+    proc_path(path, tid, "status", -1);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        while (fgets(buf, sizeof buf, f)) {
+            if (!strncmp(buf, "Tgid:", 5))
+                tgid = atoi(buf + 5);
+            else if (!strncmp(buf, "PPid:", 5))
+                ppid = atoi(buf + 5);
+        }
+        fclose(f);
+    }
+    struct proc *p = proc_get(tgid);
+    if (!p)
+        p = proc_new(tgid, ppid, proc_get(ppid));
+    return thr_new(tid, p);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void wbit(struct proc *p, long fd, int on)
+{
+    if (fd < 0 || fd >= (1 << 20))
+        return;
+    int w = (int)(fd >> 6);
+    if (w >= p->wwords) {
+        if (!on)
+            return;
+        int nw = w + 16;
+        uint64_t *b = realloc(p->wbits, (size_t)nw * 8);
+        if (!b)
+            return;
+        memset(b + p->wwords, 0, (size_t)(nw - p->wwords) * 8);
+        p->wbits = b;
+        p->wwords = nw;
+    }
+    if (on)
+        p->wbits[w] |= 1ull << (fd & 63);
+    else
+        p->wbits[w] &= ~(1ull << (fd & 63));
+}
+
+/* The current (stopped) thread now has a written fd in its process: ask for
+ * its exit stop.  Children inherit the options of the thread that forked. */
+static void want_exit_stop(struct thr *t)
+{
+    if (t->exit_stop)
+        return;
+    if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(sup_seize_options() | PTRACE_O_TRACEEXIT)) == 0)
+        t->exit_stop = 1;
+}
+
+static int wbit_get(struct proc *p, long fd)
+{
+    if (fd < 0 || (fd >> 6) >= p->wwords)
+        return 0;
+    return (p->wbits[fd >> 6] >> (fd & 63)) & 1;
+}
+
+static int fd_version(int pid, long fd, struct pt_version *v)
+{
+    char path[64];
+    proc_path(path, pid, "fd", (int)fd);
+    return sup_version_path(path, v);
+}
+
+/* Version of a path as the tracee sees it (relative: from its cwd or dirfd). */
+static int path_version(int pid, long dirfd, const char *path, struct pt_version *v)
+{
+    char buf[SLEN + 64];
+    if (path[0] == '/')
+        return sup_version_path(path, v);
+    if ((int)dirfd == AT_FDCWD)
+        snprintf(buf, sizeof buf, "/proc/%d/cwd/%s", pid, path);
+    else
+        snprintf(buf, sizeof buf, "/proc/%d/fd/%d/%s", pid, (int)dirfd, path);
+    return sup_version_path(buf, v);
+}
+
+static int rd1(struct thr *t, uint64_t addr)
+{
+    t->has1 = addr && mem_str(t->tid, addr, t->s1, SLEN) >= 0;
+    if (!t->has1)
+        t->s1[0] = 0;
+    return t->has1;
+}
+
+static int rd2(struct thr *t, uint64_t addr)
+{
+    t->has2 = addr && mem_str(t->tid, addr, t->s2, SLEN) >= 0;
+    if (!t->has2)
+        t->s2[0] = 0;
+    return t->has2;
+}
+
+/* sockaddr -> text, like the preload library's net.c */
+static void addr_text(struct thr *t, const unsigned char *sa, long len)
+{
+    t->fam = 0;
+    t->port = 0;
+    t->s1[0] = 0;
+    if (len < 2)
+        return;
+    int fam = sa[0] | sa[1] << 8;
+    t->fam = fam;
+    if (fam == AF_INET && len >= (long)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in = (const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, t->s1, SLEN);
+        t->port = ntohs(in->sin_port);
+    } else if (fam == AF_INET6 && len >= (long)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, t->s1, SLEN);
+        t->port = ntohs(in6->sin6_port);
+    } else if (fam == AF_UNIX) {
+        long n = len - (long)offsetof(struct sockaddr_un, sun_path);
+        if (n > 108)
+            n = 108;
+        if (n > 0) {
+            memcpy(t->s1, sa + 2, (size_t)n);
+            t->s1[n] = 0;
+            if (t->s1[0] == 0) {
+                t->s1[0] = '@';
+                for (long i = 1; i < n; i++)
+                    if (!t->s1[i])
+                        t->s1[i] = '@';
+            }
+        }
+    }
+}
+
+static void read_sockaddr(struct thr *t, uint64_t addr, long len)
+{
+    unsigned char sa[128];
+    if (len > (long)sizeof sa)
+        len = sizeof sa;
+    if (addr && len > 0 && mem_read(t->tid, addr, sa, (size_t)len) == len)
+        addr_text(t, sa, len);
+    else
+        addr_text(t, sa, 0);
+}
+
+static int classify_pathat(int pid, long dirfd, const char *path)
+{
+    char buf[SLEN + 64];
+    const char *reason;
+    if (path[0] == '/' || !path[0])
+        snprintf(buf, sizeof buf, "%s", path);
+    else if ((int)dirfd == AT_FDCWD)
+        snprintf(buf, sizeof buf, "/proc/%d/cwd/%s", pid, path);
+    else
+        snprintf(buf, sizeof buf, "/proc/%d/fd/%d/%s", pid, (int)dirfd, path);
+    return pt_classify(AT_FDCWD, buf, 0, &reason);
+}
+
+/* The ELF check of an executable, remembered per (dev, ino, mtime, size). */
+#define CCACHE 256
+static struct {
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtim;
+    off_t size;
+    int cls;
+} g_ccache[CCACHE];
+
+static int classify_cached(const char *path)
+{
+    struct stat st;
+    const char *reason;
+    if (stat(path, &st) != 0)
+        return pt_classify(AT_FDCWD, path, 0, &reason);
+    unsigned h = (unsigned)(st.st_ino * 2654435761u ^ st.st_dev) % CCACHE;
+    if (g_ccache[h].ino == st.st_ino && g_ccache[h].dev == st.st_dev &&
+        g_ccache[h].size == st.st_size && g_ccache[h].mtim.tv_sec == st.st_mtim.tv_sec &&
+        g_ccache[h].mtim.tv_nsec == st.st_mtim.tv_nsec && g_ccache[h].cls >= 0)
+        return g_ccache[h].cls;
+    int cls = pt_classify(AT_FDCWD, path, 0, &reason);
+    g_ccache[h].dev = st.st_dev;
+    g_ccache[h].ino = st.st_ino;
+    g_ccache[h].mtim = st.st_mtim;
+    g_ccache[h].size = st.st_size;
+    g_ccache[h].cls = st.st_ino ? cls : -1;
+    return cls;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+#define P(t) ((t)->p->pid)
+#define LOG(t, op, fd, ret, err, a1, a2, a3, ver, s1, s2)                                        \
+    sup_log(P(t), (t)->tid, (op), (fd), (ret), (err), (a1), (a2), (a3), (ver), (s1), (s2))
+
+static void log_exec(struct thr *t, long dirfd, uint64_t path, uint64_t argv, uint64_t envp)
+{
+    rd1(t, path);
+    char **av = NULL, **ev = NULL;
+    int ac = mem_strv(t->tid, argv, &av, 1 << 20);
+    int ec = mem_strv(t->tid, envp, &ev, 1 << 20);
+    int cls = classify_pathat(P(t), dirfd, t->s1);
+    struct pt_ev e = {PT_OP_EXEC, (int)dirfd, t->p->ppid, 0, ac < 0 ? 0 : ac, ec < 0 ? 0 : ec,
+                      cls, NULL};
+    struct pt_seg seg[3] = {{t->s1, -1, NULL, 0},
+                            {NULL, 0, av, ac < 0 ? 0 : ac},
+                            {NULL, 0, ev, ec < 0 ? 0 : ec}};
+    sup_emit(P(t), t->tid, &e, seg, 3);
+    mem_strv_free(av);
+    mem_strv_free(ev);
+}
+
+/* Written fds in [lo, hi]: CLOSE with the version they leave. */
+static void close_versions(struct thr *t, unsigned long lo, unsigned long hi)
+{
+    struct proc *p = t->p;
+    for (int w = 0; w < p->wwords; w++) {
+        uint64_t bits = p->wbits[w];
+        while (bits) {
+            long fd = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if ((unsigned long)fd < lo || (unsigned long)fd > hi)
+                continue;
+            struct pt_version v;
+            if (fd_version(P(t), fd, &v))
+                LOG(t, PT_OP_CLOSE, (int)fd, 0, 0, 0, 0, 0, &v, NULL, NULL);
+            wbit(p, fd, 0);
+        }
+    }
+}
+
+/* Decode a syscall entry; returns 1 when its exit must be seen. */
+static int on_entry(struct thr *t, long nr, const uint64_t *a)
+{
+    t->nr = nr;
+    memcpy(t->a, a, sizeof t->a);
+    t->has1 = t->has2 = 0;
+    switch (nr) {
+    case SYS_open:
+    case SYS_creat:
+    case SYS_stat:
+    case SYS_lstat:
+    case SYS_statfs:
+    case SYS_getxattr:
+    case SYS_lgetxattr:
+    case SYS_listxattr:
+    case SYS_llistxattr:
+    case SYS_access:
+    case SYS_readlink:
+    case SYS_unlink:
+    case SYS_rmdir:
+    case SYS_mkdir:
+    case SYS_mknod:
+    case SYS_truncate:
+    case SYS_utime:
+    case SYS_utimes:
+    case SYS_chmod:
+    case SYS_chown:
+    case SYS_lchown:
+    case SYS_setxattr:
+    case SYS_lsetxattr:
+    case SYS_removexattr:
+    case SYS_lremovexattr:
+    case SYS_chdir:
+        rd1(t, a[0]);
+        return 1;
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_faccessat:
+    case SYS_faccessat2:
+    case SYS_readlinkat:
+    case SYS_unlinkat:
+    case SYS_mkdirat:
+    case SYS_mknodat:
+    case SYS_fchmodat:
+    case SYS_fchmodat2:
+    case SYS_fchownat:
+    case SYS_futimesat:
+        rd1(t, a[1]);
+        return 1;
+    case SYS_newfstatat:
+    case SYS_statx: {
+        rd1(t, a[1]);
+        long fl = (long)(nr == SYS_statx ? a[2] : a[3]);
+        return !((fl & AT_EMPTY_PATH) && !t->s1[0]);
+    }
+    case SYS_utimensat:
+        if (a[1])
+            rd1(t, a[1]);
+        return 1;
+    case SYS_rename:
+    case SYS_link:
+    case SYS_symlink:
+        rd1(t, a[0]);
+        rd2(t, a[1]);
+        return 1;
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_linkat:
+        rd1(t, a[1]);
+        rd2(t, a[3]);
+        return 1;
+    case SYS_symlinkat:
+        rd1(t, a[0]);
+        rd2(t, a[2]);
+        return 1;
+    case SYS_open_by_handle_at:
+    case SYS_ftruncate:
+    case SYS_fchmod:
+    case SYS_fchown:
+    case SYS_fchdir:
+    case SYS_dup:
+    case SYS_dup2:
+    case SYS_dup3:
+    case SYS_pipe:
+    case SYS_pipe2:
+    case SYS_accept:
+    case SYS_accept4:
+    case SYS_io_uring_setup:
+        return 1;
+    case SYS_fcntl:
+        return a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC || a[1] == F_SETFD;
+    case SYS_close: {
+        /* no exit stop: the result of close is not needed (cost: one stop) */
+        struct pt_version v;
+        int hv = wbit_get(t->p, (long)a[0]) && fd_version(P(t), (long)a[0], &v);
+        wbit(t->p, (long)a[0], 0);
+        LOG(t, PT_OP_CLOSE, (int)a[0], 0, 0, 0, 0, 0, hv ? &v : NULL, NULL, NULL);
+        return 0;
+    }
+    case SYS_close_range: {
+        unsigned long lo = (unsigned)a[0], hi = (unsigned)a[1];
+        if (!(a[2] & CLOSE_RANGE_CLOEXEC))
+            close_versions(t, lo, hi);
+        LOG(t, PT_OP_CLOSE, (int)lo, 0, 0, (long)hi + 1, (long)a[2], 0, NULL, NULL, NULL);
+        return 0;
+    }
+    case SYS_connect:
+    case SYS_bind:
+        read_sockaddr(t, a[1], (long)(int)a[2]);
+        return 1;
+    case SYS_execve:
+        log_exec(t, AT_FDCWD, a[0], a[1], a[2]);
+        return 1;
+    case SYS_execveat:
+        log_exec(t, (long)(int)a[0], a[1], a[2], a[3]);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- exit */
+
+static void on_exit_stop(struct thr *t)
+{
+    if (!t->insys)
+        return;
+    t->insys = 0;
+    errno = 0;
+    long rv = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
+    if (errno)
+        return;
+    if (rv <= -512 && rv >= -516)
+        return; /* interrupted; the restart comes through the filter again */
+    long r = rv < 0 && rv > -4096 ? -1 : rv;
+    int e = rv < 0 && rv > -4096 ? (int)-rv : 0;
+    const uint64_t *a = t->a;
+    const char *s1 = t->s1, *s2 = t->s2;
+    struct pt_version v;
+    int hv;
+    int dfd;
+    switch (t->nr) {
+    case SYS_open:
+    case SYS_creat:
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_open_by_handle_at: {
+        long flags, mode = 0;
+        int api;
+        dfd = AT_FDCWD;
+        if (t->nr == SYS_open) {
+            flags = (long)(int)a[1];
+            mode = (long)a[2];
+            api = PT_API_OPEN;
+        } else if (t->nr == SYS_creat) {
+            flags = O_CREAT | O_WRONLY | O_TRUNC;
+            mode = (long)a[1];
+            api = PT_API_CREAT;
+        } else if (t->nr == SYS_openat) {
+            dfd = (int)a[0];
+            flags = (long)(int)a[2];
+            mode = (long)a[3];
+            api = PT_API_OPENAT;
+        } else if (t->nr == SYS_openat2) {
+            struct open_how how = {0, 0, 0};
+            mem_read(t->tid, a[2], &how, sizeof how);
+            dfd = (int)a[0];
+            flags = (long)how.flags;
+            mode = (long)how.mode;
+            api = PT_API_OPENAT;
+        } else {
+            dfd = (int)a[0];
+            flags = (long)(int)a[2];
+            api = PT_API_OPEN_BY_HANDLE;
+            t->s1[0] = 0;
+        }
+        if (!((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE))
+            mode = 0;
+        hv = r >= 0 && fd_version(P(t), r, &v);
+        if (r >= 0 && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH)) {
+            wbit(t->p, r, 1);
+            want_exit_stop(t);
+        } else if (r >= 0) {
+            wbit(t->p, r, 0);
+        }
+        LOG(t, PT_OP_OPEN, dfd, r, e, flags, mode, api, hv ? &v : NULL, s1, NULL);
+        break;
+    }
+    case SYS_stat:
+        LOG(t, PT_OP_STAT, AT_FDCWD, r, e, 0, 0, PT_API_STAT, NULL, s1, NULL);
+        break;
+    case SYS_lstat:
+        LOG(t, PT_OP_STAT, AT_FDCWD, r, e, AT_SYMLINK_NOFOLLOW, 0, PT_API_LSTAT, NULL, s1, NULL);
+        break;
+    case SYS_statfs:
+        LOG(t, PT_OP_STAT, AT_FDCWD, r, e, 0, 0, PT_API_STATFS, NULL, s1, NULL);
+        break;
+    case SYS_getxattr:
+    case SYS_listxattr:
+        LOG(t, PT_OP_STAT, AT_FDCWD, r, e, 0, 0, PT_API_XATTR, NULL, s1, NULL);
+        break;
+    case SYS_lgetxattr:
+    case SYS_llistxattr:
+        LOG(t, PT_OP_STAT, AT_FDCWD, r, e, AT_SYMLINK_NOFOLLOW, 0, PT_API_XATTR, NULL, s1, NULL);
+        break;
+    case SYS_newfstatat:
+        LOG(t, PT_OP_STAT, (int)a[0], r, e, (long)(int)a[3], 0, PT_API_FSTATAT, NULL, s1, NULL);
+        break;
+    case SYS_statx:
+        LOG(t, PT_OP_STAT, (int)a[0], r, e, (long)(int)a[2], 0, PT_API_STATX, NULL, s1, NULL);
+        break;
+    case SYS_access:
+        LOG(t, PT_OP_ACCESS, AT_FDCWD, r, e, 0, (long)a[1], PT_API_ACCESS_, NULL, s1, NULL);
+        break;
+    case SYS_faccessat:
+    case SYS_faccessat2:
+        LOG(t, PT_OP_ACCESS, (int)a[0], r, e, t->nr == SYS_faccessat2 ? (long)(int)a[3] : 0,
+            (long)a[2], PT_API_FACCESSAT, NULL, s1, NULL);
+        break;
+    case SYS_readlink:
+    case SYS_readlinkat: {
+        int at = t->nr == SYS_readlinkat;
+        uint64_t buf = at ? a[2] : a[1];
+        long n = r > 0 ? (r < SLEN - 1 ? r : SLEN - 1) : 0;
+        int got = n > 0 && mem_read(t->tid, buf, t->s2, (size_t)n) == n;
+        t->s2[got ? n : 0] = 0;
+        struct pt_ev ev = {PT_OP_READLINK, at ? (int)a[0] : AT_FDCWD, r, e, 0, 0, 0, NULL};
+        struct pt_seg seg[2] = {{s1, -1, NULL, 0}, {t->s2, -1, NULL, 0}};
+        sup_emit(P(t), t->tid, &ev, seg, r >= 0 && got ? 2 : 1);
+        break;
+    }
+    case SYS_unlink:
+        LOG(t, PT_OP_UNLINK, AT_FDCWD, r, e, 0, 0, PT_API_UNLINK, NULL, s1, NULL);
+        break;
+    case SYS_rmdir:
+        LOG(t, PT_OP_UNLINK, AT_FDCWD, r, e, AT_REMOVEDIR, 0, PT_API_RMDIR, NULL, s1, NULL);
+        break;
+    case SYS_unlinkat:
+        LOG(t, PT_OP_UNLINK, (int)a[0], r, e, (long)(a[2] & AT_REMOVEDIR), 0, PT_API_UNLINK, NULL,
+            s1, NULL);
+        break;
+    case SYS_mkdir:
+        LOG(t, PT_OP_MKDIR, AT_FDCWD, r, e, 0, (long)a[1], 0, NULL, s1, NULL);
+        break;
+    case SYS_mkdirat:
+        LOG(t, PT_OP_MKDIR, (int)a[0], r, e, 0, (long)a[2], 0, NULL, s1, NULL);
+        break;
+    case SYS_mknod:
+        LOG(t, PT_OP_MKNOD, AT_FDCWD, r, e, (long)a[2], (long)a[1], PT_API_MKNOD, NULL, s1, NULL);
+        break;
+    case SYS_mknodat:
+        LOG(t, PT_OP_MKNOD, (int)a[0], r, e, (long)a[3], (long)a[2], PT_API_MKNOD, NULL, s1, NULL);
+        break;
+    case SYS_rename:
+        LOG(t, PT_OP_RENAME, AT_FDCWD, r, e, AT_FDCWD, 0, 0, NULL, s1, s2);
+        break;
+    case SYS_renameat:
+    case SYS_renameat2:
+        LOG(t, PT_OP_RENAME, (int)a[0], r, e, (long)(int)a[2],
+            t->nr == SYS_renameat2 ? (long)a[4] : 0, 0, NULL, s1, s2);
+        break;
+    case SYS_link:
+        LOG(t, PT_OP_LINK, AT_FDCWD, r, e, AT_FDCWD, 0, 0, NULL, s1, s2);
+        break;
+    case SYS_linkat:
+        LOG(t, PT_OP_LINK, (int)a[0], r, e, (long)(int)a[2], (long)a[4], 0, NULL, s1, s2);
+        break;
+    case SYS_symlink:
+        LOG(t, PT_OP_SYMLINK, AT_FDCWD, r, e, 0, 0, 0, NULL, s1, s2);
+        break;
+    case SYS_symlinkat:
+        LOG(t, PT_OP_SYMLINK, (int)a[1], r, e, 0, 0, 0, NULL, s1, s2);
+        break;
+    case SYS_truncate:
+        hv = r == 0 && path_version(P(t), AT_FDCWD, s1, &v);
+        LOG(t, PT_OP_TRUNCATE, AT_FDCWD, r, e, (long)a[1], 0, 0, hv ? &v : NULL, s1, NULL);
+        break;
+    case SYS_ftruncate:
+        hv = r == 0 && fd_version(P(t), (long)(int)a[0], &v);
+        LOG(t, PT_OP_TRUNCATE, (int)a[0], r, e, (long)a[1], 0, 0, hv ? &v : NULL, NULL, NULL);
+        break;
+    case SYS_utime:
+    case SYS_utimes:
+        LOG(t, PT_OP_UTIME, AT_FDCWD, r, e, 0, 0, 0, NULL, s1, NULL);
+        break;
+    case SYS_utimensat:
+        LOG(t, PT_OP_UTIME, (int)a[0], r, e, (long)(int)a[3], 0, 0, NULL, t->has1 ? s1 : NULL,
+            NULL);
+        break;
+    case SYS_futimesat:
+        LOG(t, PT_OP_UTIME, (int)a[0], r, e, 0, 0, 0, NULL, s1, NULL);
+        break;
+    case SYS_chmod:
+        LOG(t, PT_OP_CHMOD, AT_FDCWD, r, e, 0, (long)a[1], 0, NULL, s1, NULL);
+        break;
+    case SYS_fchmod:
+        LOG(t, PT_OP_CHMOD, (int)a[0], r, e, 0, (long)a[1], 0, NULL, NULL, NULL);
+        break;
+    case SYS_fchmodat:
+    case SYS_fchmodat2:
+        LOG(t, PT_OP_CHMOD, (int)a[0], r, e, t->nr == SYS_fchmodat2 ? (long)(int)a[3] : 0,
+            (long)a[2], 0, NULL, s1, NULL);
+        break;
+    case SYS_setxattr:
+    case SYS_removexattr:
+        LOG(t, PT_OP_CHMOD, AT_FDCWD, r, e, 0, 0, 1, NULL, s1, NULL);
+        break;
+    case SYS_lsetxattr:
+    case SYS_lremovexattr:
+        LOG(t, PT_OP_CHMOD, AT_FDCWD, r, e, AT_SYMLINK_NOFOLLOW, 0, 1, NULL, s1, NULL);
+        break;
+    case SYS_chown:
+        LOG(t, PT_OP_CHOWN, AT_FDCWD, r, e, 0, (long)(int)a[1], (long)(int)a[2], NULL, s1, NULL);
+        break;
+    case SYS_lchown:
+        LOG(t, PT_OP_CHOWN, AT_FDCWD, r, e, AT_SYMLINK_NOFOLLOW, (long)(int)a[1], (long)(int)a[2],
+            NULL, s1, NULL);
+        break;
+    case SYS_fchown:
+        LOG(t, PT_OP_CHOWN, (int)a[0], r, e, 0, (long)(int)a[1], (long)(int)a[2], NULL, NULL,
+            NULL);
+        break;
+    case SYS_fchownat:
+        LOG(t, PT_OP_CHOWN, (int)a[0], r, e, (long)(int)a[4], (long)(int)a[2], (long)(int)a[3],
+            NULL, s1, NULL);
+        break;
+    case SYS_chdir:
+        LOG(t, PT_OP_CHDIR, AT_FDCWD, r, e, 0, 0, 0, NULL, s1, NULL);
+        break;
+    case SYS_fchdir:
+        LOG(t, PT_OP_CHDIR, (int)a[0], r, e, 0, 0, 0, NULL, NULL, NULL);
+        break;
+    case SYS_dup:
+    case SYS_dup2:
+    case SYS_dup3:
+    case SYS_fcntl:
+        if (t->nr == SYS_fcntl && a[1] == F_SETFD) {
+            LOG(t, PT_OP_SETFD, (int)a[0], r, e, (long)(a[2] & FD_CLOEXEC), 0, 0, NULL, NULL,
+                NULL);
+            break;
+        }
+        if (r >= 0) {
+            int cloexec = (t->nr == SYS_dup3 && (a[2] & O_CLOEXEC)) ||
+                          (t->nr == SYS_fcntl && a[1] == F_DUPFD_CLOEXEC);
+            int w = wbit_get(t->p, (long)(int)a[0]);
+            wbit(t->p, r, w);
+            if (w)
+                want_exit_stop(t);
+            LOG(t, PT_OP_DUP, (int)a[0], r, 0, cloexec ? O_CLOEXEC : 0, 0, 0, NULL, NULL, NULL);
+        }
+        break;
+    case SYS_pipe:
+    case SYS_pipe2:
+        if (r == 0) {
+            int fds[2];
+            if (mem_read(t->tid, a[0], fds, sizeof fds) == (long)sizeof fds) {
+                wbit(t->p, fds[0], 0);
+                wbit(t->p, fds[1], 0);
+                LOG(t, PT_OP_PIPE, -1, 0, 0, fds[0], fds[1],
+                    t->nr == SYS_pipe2 ? (long)(int)a[1] : 0, NULL, NULL, NULL);
+            }
+        }
+        break;
+    case SYS_connect:
+    case SYS_bind:
+        LOG(t, t->nr == SYS_connect ? PT_OP_CONNECT : PT_OP_BIND, (int)a[0], r, e, t->fam,
+            t->port, 0, NULL, s1, NULL);
+        break;
+    case SYS_accept:
+    case SYS_accept4: {
+        int len = 0;
+        if (r >= 0 && a[1] && a[2] && mem_read(t->tid, a[2], &len, sizeof len) == sizeof len)
+            read_sockaddr(t, a[1], len);
+        else
+            addr_text(t, NULL, 0);
+        if (r >= 0)
+            wbit(t->p, r, 0);
+        LOG(t, PT_OP_ACCEPT, (int)a[0], r, e, t->fam, t->port, 0, NULL, s1, NULL);
+        break;
+    }
+    case SYS_io_uring_setup:
+        LOG(t, PT_OP_URING, -1, r, e, (long)(unsigned)a[0], 0, 0, NULL, NULL, NULL);
+        break;
+    case SYS_execve:
+    case SYS_execveat: /* the exit stop of an exec is only seen when it failed */
+        LOG(t, PT_OP_EXECFAIL, t->nr == SYS_execve ? AT_FDCWD : (int)a[0], -1, e ? e : ENOEXEC,
+            0, 0, 0, NULL, s1, NULL);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void resume(int tid, int req, int sig)
+{
+    if (ptrace(req, tid, 0, (void *)(long)sig) < 0 && errno != ESRCH)
+        SUP_DEBUG("ptrace resume of %d failed: %s", tid, strerror(errno));
+}
+
+static void on_fork(struct thr *t, int ev)
+{
+    unsigned long msg = 0;
+    ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+    int child = (int)msg;
+    if (child <= 0)
+        return;
+    unsigned long flags = SIGCHLD;
+    if (ev == PTRACE_EVENT_VFORK) {
+        flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+    } else if (ev == PTRACE_EVENT_CLONE) {
+        struct user_regs_struct r;
+        if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+            if ((long)r.orig_rax == SYS_clone3) {
+                uint64_t f = 0;
+                mem_read(t->tid, r.rdi, &f, sizeof f);
+                flags = f;
+            } else {
+                flags = r.rdi;
+            }
+        }
+    }
+    struct proc *pp = t->p;
+    if (flags & CLONE_THREAD) {
+        struct thr *ct = thr_get(child);
+        if (!ct)
+            ct = thr_new(child, pp);
+        ct->exit_stop = t->exit_stop; /* options are inherited */
+        return;
+    }
+    struct thr *ct = thr_get(child);
+    if (!ct) {
+        struct proc *cp = proc_get(child);
+        if (!cp)
+            cp = proc_new(child, (flags & CLONE_PARENT) ? pp->ppid : pp->pid, pp);
+        ct = thr_new(child, cp);
+    }
+    ct->exit_stop = t->exit_stop;
+    if (!pp->logging)
+        return;
+    if (ev == PTRACE_EVENT_FORK)
+        LOG(t, PT_OP_FORK, -1, child, 0, PT_FORK_FORK, 0, 0, NULL, NULL, NULL);
+    else
+        LOG(t, PT_OP_CLONE, -1, child, 0, (long)flags, 0, 0, NULL, NULL, NULL);
+}
+
+static int has_preload(char **envp, int envc)
+{
+    int lib = 0, sess = 0;
+    for (int i = 0; i < envc; i++) {
+        if (!strncmp(envp[i], "LD_PRELOAD=", 11) && strstr(envp[i], "libprovtrace"))
+            lib = 1;
+        else if (!strncmp(envp[i], PT_ENV_SESSION "=/", sizeof PT_ENV_SESSION + 1))
+            sess = 1;
+    }
+    return lib && sess;
+}
+
+static struct thr *on_exec(struct thr *t, int tid)
+{
+    unsigned long former = 0;
+    ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
+    if ((int)former != tid && former) {
+        /* exec from a non-leader thread: it takes over the leader's pid */
+        struct thr *old = thr_get((int)former);
+        if (old && old != t) {
+            thr_unlink(old);
+            old->p->nthreads--;
+            sup_tracees--;
+            old->tid = tid;
+            thr_unlink(t);
+            free(t);
+            old->next = g_thrs[(unsigned)tid % NB];
+            g_thrs[(unsigned)tid % NB] = old;
+            t = old;
+        }
+    }
+    t->insys = 0;
+    struct proc *p = t->p;
+    free(p->wbits); /* a new image: its own writes are tracked from here */
+    p->wbits = NULL;
+    p->wwords = 0;
+    struct user_regs_struct r;
+    struct image_info ii;
+    int have = ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 && mem_image(tid, r.rsp, &ii) == 0;
+    char exe[64];
+    proc_path(exe, tid, "exe", -1);
+    int cls = classify_cached(exe);
+    p->cls = cls;
+    int preloaded = sup_mode != MODE_PTRACE && cls == PT_CLASS_DYNAMIC && have &&
+                    has_preload(ii.envp, ii.envc);
+    p->logging = !preloaded && !g_quiet;
+    SUP_DEBUG("exec in %d: class %d, %s", p->pid, cls, p->logging ? "traced" : "preloaded");
+    if (p->logging) {
+        char cwd[PATH_MAX];
+        if (proc_readlink(p->pid, "cwd", cwd, sizeof cwd) < 0)
+            cwd[0] = 0;
+        char **argv = have ? ii.argv : NULL, **envp = have ? ii.envp : NULL;
+        int argc = have ? ii.argc : 0, envc = have ? ii.envc : 0;
+        struct pt_ev ev = {PT_OP_START, p->ppid, PT_TRACER_PTRACE, cls, argc, envc, 0, NULL};
+        struct pt_seg seg[4] = {{have ? ii.execfn : "", -1, NULL, 0},
+                                {cwd, -1, NULL, 0},
+                                {NULL, 0, argv, argc},
+                                {NULL, 0, envp, envc}};
+        sup_emit(p->pid, tid, &ev, seg, 4);
+    }
+    if (have)
+        mem_image_free(&ii);
+    return t;
+}
+
+/* A thread about to exit: the leader's written fds get their final version. */
+static void on_exit_event(struct thr *t)
+{
+    if (t->tid == t->p->pid && t->p->logging)
+        close_versions(t, 0, ~0ul);
+}
+
+static void on_death(struct thr *t, int status)
+{
+    struct proc *p = t->p;
+    if (t->tid == p->pid)
+        LOG(t, PT_OP_EXIT, -1, 0, 0, status, PT_EXIT_STATUS, 0, NULL, NULL, NULL);
+    thr_del(t);
+}
+
+void trace_event(int tid, int status)
+{
+    struct thr *t = thr_get(tid);
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        if (t)
+            on_death(t, status);
+        return;
+    }
+    if (!WIFSTOPPED(status))
+        return;
+    if (!t)
+        t = thr_discover(tid);
+    int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
+    if (sig == (SIGTRAP | 0x80)) {
+        if (t->p->logging)
+            on_exit_stop(t);
+        t->insys = 0;
+        resume(tid, PTRACE_CONT, 0);
+        return;
+    }
+    if (ev == PTRACE_EVENT_STOP) {
+        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+            resume(tid, PTRACE_LISTEN, 0); /* group-stop: stay stopped, job control works */
+        else
+            resume(tid, PTRACE_CONT, 0);
+        return;
+    }
+    if (sig == SIGTRAP && ev) {
+        switch (ev) {
+        case PTRACE_EVENT_SECCOMP: {
+            int want = 0;
+            if (t->p->logging) {
+                struct user_regs_struct r;
+                if (ptrace(PTRACE_GETREGS, tid, 0, &r) == 0) {
+                    uint64_t a[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+                    want = on_entry(t, (long)r.orig_rax, a);
+                }
+            }
+            t->insys = want;
+            resume(tid, want ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+            return;
+        }
+        case PTRACE_EVENT_FORK:
+        case PTRACE_EVENT_VFORK:
+        case PTRACE_EVENT_CLONE:
+            on_fork(t, ev);
+            break;
+        case PTRACE_EVENT_EXEC:
+            t = on_exec(t, tid);
+            break;
+        case PTRACE_EVENT_EXIT:
+            on_exit_event(t);
+            break;
+        }
+        resume(tid, PTRACE_CONT, 0);
+        return;
+    }
+    resume(tid, PTRACE_CONT, sig); /* signal-delivery-stop: deliver it */
+}
