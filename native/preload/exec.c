@@ -322,9 +322,11 @@ PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], ch
     int argc = pt_vcount(argv), envc = pt_vcount(env2);
     const char *lpath = kind == PT_EXK_FEXECVE ? "" : path;
     int fd = kind == PT_EXK_EXECVE ? AT_FDCWD : dirfd;
-    /* A target the preload library will run in writes its own START with its
-     * environment: copying it here too would double the bytes of every exec. */
-    if (cls == PT_CLASS_DYNAMIC || cls == PT_CLASS_SCRIPT)
+    /* The environment matters here only for a target whose inside we may not
+     * see (static, Go, foreign, setuid): one the preload library runs in writes
+     * its own START, and a PATH candidate that does not exist needs none.
+     * Copying it anyway doubled the log bytes of every exec. */
+    if (cls == PT_CLASS_DYNAMIC || cls == PT_CLASS_SCRIPT || cls == PT_CLASS_UNKNOWN)
         envc = 0;
     struct pt_ev ev = {PT_OP_EXEC, fd, pt_sys(SYS_getppid, 0, 0, 0), 0, argc, envc, cls, NULL};
     struct pt_seg seg[3] = {{lpath, -1, NULL, 0}, {NULL, 0, argv, argc}, {NULL, 0, env2, envc}};
