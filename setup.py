@@ -41,7 +41,11 @@ def build_native(dest: Path) -> None:
         _fail(f"compiling the native recorder failed ({' '.join(cmd)} exited {exc.returncode}).")
     dest.mkdir(parents=True, exist_ok=True)
     for name in NATIVE_OUTPUTS:
-        shutil.copy2(build_dir / name, dest / name)
+        # Replace atomically: a program running under the old library has it mapped,
+        # and overwriting the file in place would crash it (SIGBUS/SIGSEGV).
+        tmp = dest / f".{name}.tmp{os.getpid()}"
+        shutil.copy2(build_dir / name, tmp)
+        os.replace(tmp, dest / name)
 
 
 class BuildPyWithNative(build_py):
