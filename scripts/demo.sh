@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install provtrace and record the bundled example pipeline, then show what was recorded.
+# Install provtrace and record the bundled example pipeline, then show what was recorded:
+# the run's files classified (inputs, outputs, executables, ...) and where the figure came from.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 source "$top/scripts/setup-debian.sh"
@@ -7,4 +8,5 @@ store="${PROVTRACE_STORE:-$top/.provtrace-demo}"
 cd "$top/examples/pipeline"
 provtrace record --store "$store" --label demo -- ./run.sh 42
 provtrace runs --store "$store" -n 5
-provtrace show --store "$store" --no-env last
+provtrace show --store "$store" --detail last
+provtrace why --store "$store" results/fig1.svg
