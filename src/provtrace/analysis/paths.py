@@ -24,6 +24,7 @@ _SYSTEM_RE = re.compile(
     r"|/(site|dist)-packages/|/lib/python\d[\d.]*/"    # Python stdlib and installed packages
     r"|/lib/(perl5?|R|ruby|node_modules|julia)/|/node_modules/"
     r"|/\.pyenv/versions/[^/]+/lib/|/\.rbenv/versions/[^/]+/lib/|/\.nvm/versions/"
+    r"|/pyvenv\.cfg$"                                  # a virtualenv's interpreter configuration
 )
 CONFIG_SUFFIXES = (".conf", ".cfg", ".toml", ".yaml", ".yml", ".ini", ".rc", ".properties", ".env")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "yash", "tcsh", "csh"})
