@@ -66,11 +66,12 @@ static void log_addr(int op, int fd, long ret, int err, const struct sockaddr *s
     pt_log((uint16_t)op, fd, ret, ret < 0 ? err : 0, fam, port, 0, NULL, text, NULL);
 }
 
-PT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+/* connect and bind: call the real function, log the address it was given. */
+static int addr_call(void **slot, const char *name, int op, int fd, __CONST_SOCKADDR_ARG addr,
+                     socklen_t len)
 {
-    static void *slot;
     int (*real)(int, __CONST_SOCKADDR_ARG, socklen_t) =
-        (int (*)(int, __CONST_SOCKADDR_ARG, socklen_t))pt_real(&slot, "connect");
+        (int (*)(int, __CONST_SOCKADDR_ARG, socklen_t))pt_real(slot, name);
     if (!real) {
         errno = ENOSYS;
         return -1;
@@ -78,26 +79,21 @@ PT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
     int r = real(fd, addr, len);
     int e = errno;
     if (pt_on())
-        log_addr(PT_OP_CONNECT, fd, r, e, addr.__sockaddr__, len);
+        log_addr(op, fd, r, e, addr.__sockaddr__, len);
     errno = e;
     return r;
+}
+
+PT_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+    static void *slot;
+    return addr_call(&slot, "connect", PT_OP_CONNECT, fd, addr, len);
 }
 
 PT_EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
     static void *slot;
-    int (*real)(int, __CONST_SOCKADDR_ARG, socklen_t) =
-        (int (*)(int, __CONST_SOCKADDR_ARG, socklen_t))pt_real(&slot, "bind");
-    if (!real) {
-        errno = ENOSYS;
-        return -1;
-    }
-    int r = real(fd, addr, len);
-    int e = errno;
-    if (pt_on())
-        log_addr(PT_OP_BIND, fd, r, e, addr.__sockaddr__, len);
-    errno = e;
-    return r;
+    return addr_call(&slot, "bind", PT_OP_BIND, fd, addr, len);
 }
 
 /* accept with a NULL address: pass our own buffer (the kernel fills it; the

@@ -233,9 +233,10 @@ PT_EXPORT void exit(int status)
     __builtin_unreachable();
 }
 
-PT_EXPORT void _exit(int status)
+/* _exit and _Exit: no atexit handlers run, so record the written fds' versions here. */
+static __attribute__((noreturn)) void immediate_exit(void **slot, const char *name, int status)
 {
-    REALFN(void (*)(int), "_exit");
+    void (*real)(int) = (void (*)(int))pt_real(slot, name);
     pt_log_exit(status, PT_EXIT__EXIT);
     pt_flush_written(1);
     if (real)
@@ -244,13 +245,14 @@ PT_EXPORT void _exit(int status)
     __builtin_unreachable();
 }
 
+PT_EXPORT void _exit(int status)
+{
+    static void *slot;
+    immediate_exit(&slot, "_exit", status);
+}
+
 PT_EXPORT void _Exit(int status)
 {
-    REALFN(void (*)(int), "_Exit");
-    pt_log_exit(status, PT_EXIT__EXIT);
-    pt_flush_written(1);
-    if (real)
-        real(status);
-    pt_sys(SYS_exit_group, status, 0, 0);
-    __builtin_unreachable();
+    static void *slot;
+    immediate_exit(&slot, "_Exit", status);
 }
