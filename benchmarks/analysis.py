@@ -19,6 +19,11 @@ Each question is asked ``--repeat`` times in fresh processes-worth of state (a n
 read-only store connection each time) and the median is printed::
 
     python benchmarks/analysis.py [--dir /tmp/pt-bench] [--repeat 5] [--keep]
+
+Building the store takes minutes; ``--reuse`` times the questions again on the store
+a ``--keep`` run left in ``--dir`` (``--only diff`` asks only the questions naming "diff")::
+
+    python benchmarks/analysis.py --dir /tmp/pt-bench --reuse --only diff --repeat 5
 """
 
 from __future__ import annotations
@@ -241,6 +246,17 @@ def build_store(base: Path) -> dict:
     return {"store": store, "big": (big1, big2), "pipeline": base / "pipeline", "build": base / "build"}
 
 
+def reuse_store(base: Path) -> dict:
+    """The context :func:`build_store` returned, for a store it left in ``base``."""
+    store = base / "store.db"
+    with open_store(store, readonly=True) as db:
+        big = [r[0] for r in db.conn.execute("SELECT id FROM runs WHERE provtrace_version = 'bench' ORDER BY id")]
+    if len(big) != 2:
+        raise SystemExit(f"{store} is not a store this script built (expected 2 synthetic build runs)")
+    print(f"store: reused {store}; big runs {big[0]}, {big[1]}")
+    return {"store": store, "big": tuple(big), "pipeline": base / "pipeline", "build": base / "build"}
+
+
 def timed(store: Path, fn, repeat: int) -> tuple[float, object]:
     times = []
     result = None
@@ -257,11 +273,15 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="Where to build the store (default: a temporary directory).")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="Keep the directory.")
+    ap.add_argument("--reuse", action="store_true", help="Time the store a --keep run left in --dir; build nothing.")
+    ap.add_argument("--only", default=None, help="Ask only the questions whose name contains this text.")
     args = ap.parse_args()
+    if args.reuse and not args.dir:
+        ap.error("--reuse needs --dir")
     base = Path(args.dir or tempfile.mkdtemp(prefix="pt-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
-        ctx = build_store(base)
+        ctx = reuse_store(base) if args.reuse else build_store(base)
         store, (big1, big2) = ctx["store"], ctx["big"]
         last_pipe = N_RUNS - 2  # the newest replica: of run.sh 43, whose outputs are the files on disk
         fig = ctx["pipeline"] / "results" / "fig1.svg"
@@ -279,9 +299,11 @@ def main() -> None:
         ]
         print(f"\n{'question':45} {'median':>9}  (of {args.repeat})")
         for name, fn in cases:
+            if args.only and args.only not in name:
+                continue
             t, result = timed(store, fn, args.repeat)
             print(f"{name:45} {t * 1000:8.0f} ms  {summary(result)}")
-        if shutil.which("dot"):
+        if shutil.which("dot") and not args.only:
             with open_store(store, readonly=True) as db:
                 g = build_graph(db, [big1])
             t = time.perf_counter()
