@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Iterable, NamedTuple
 
 from ..store import Store
@@ -30,6 +31,7 @@ from .paths import is_interpreter, is_system, resolve
 WRITERS_PER_HASH = 500  # the newest writers of one content considered (re-runs write the same content)
 BULK_AFTER = 20  # per-process event loads in one run before loading the whole run at once
 IO_KINDS = ("read", "write", "create", "close", "delete", "rename")
+_WRITE_KINDS = frozenset(("write", "create", "close"))  # Ev.is_write
 _SKIP_OPS = ("mkdir", "mknod", "symlink", "link")
 
 _EVENT_COLS = """e.id, e.run_id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id,
@@ -38,6 +40,12 @@ _EVENT_FROM = """FROM file_events e JOIN files f ON f.id = e.file_id
     LEFT JOIN versions v ON v.id = e.version_id"""
 _IO_FILTER = (f"e.kind IN {IO_KINDS!r} AND e.op NOT IN {_SKIP_OPS!r} "
               "AND (e.result IS NULL OR e.result >= 0)")
+# A whole run is read without joins (a join per row is most of the query's time), then the
+# files and versions it names, once each, by id in batches under SQLite's parameter limit.
+_RUN_EVENT_COLS = "e.id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id, e.file2_id, e.version_id"
+_VERSION_COLS = "v.hash, v.size, v.dev, v.ino, v.mtime_ns, v.ctime_ns"
+_NO_VERSION = (None,) * 6
+IDS_PER_QUERY = 900
 
 
 class Ev(NamedTuple):
@@ -71,7 +79,7 @@ class Ev(NamedTuple):
     @property
     def is_write(self) -> bool:
         """An open for writing/creating, or the close that carries the version left."""
-        return self.kind in ("write", "create", "close")
+        return self.kind in _WRITE_KINDS
 
     @property
     def stat_key(self) -> tuple | None:
@@ -269,9 +277,16 @@ class Prov:
         """Every I/O event of a run (as :meth:`events`), in order; fills the per-process memo."""
         if run_id in self._run_events:
             return self._run_events[run_id]
-        evs = list(map(_ev, self.store.iter_query(
-            f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.run_id = ? AND {_IO_FILTER}", (run_id,))))
-        evs.sort(key=lambda e: (e.seq, e.id))  # cheaper here than ORDER BY in SQL
+        rows = self.store.conn.execute(
+            f"SELECT {_RUN_EVENT_COLS} FROM file_events e WHERE e.run_id = ? AND e.file_id IS NOT NULL "
+            f"AND {_IO_FILTER}", (run_id,)).fetchall()
+        rows.sort(key=itemgetter(3, 0))  # (seq, id): cheaper here than ORDER BY in SQL
+        paths = dict(self._rows_by_id("SELECT id, path FROM files WHERE id IN ({})", {r[8] for r in rows}))
+        versions = {r[0]: r[1:] for r in self._rows_by_id(
+            f"SELECT v.id, {_VERSION_COLS} FROM versions v WHERE v.id IN ({{}})", {r[10] for r in rows} - {None})}
+        new, no_version = tuple.__new__, _NO_VERSION  # Ev(...) itself costs a Python call per event
+        evs = [new(Ev, (i, run_id, p, x, seq, ts, op, kind, api, f, paths[f], f2, v) + versions.get(v, no_version))
+               for i, p, x, seq, ts, op, kind, api, f, f2, v in rows if f in paths]
         self._runs_loaded.add(run_id)
         self._run_events[run_id] = evs
         procs = self.run_processes(run_id)
@@ -284,10 +299,19 @@ class Prov:
                 self._attach_scripts(self.process(pid), lst)
         return evs
 
+    def _rows_by_id(self, sql: str, ids: set[int]) -> list[tuple]:
+        """The rows of ``sql`` (``... WHERE id IN ({})``) for many ids, in batches."""
+        wanted = sorted(ids)
+        out: list[tuple] = []
+        for i in range(0, len(wanted), IDS_PER_QUERY):
+            chunk = wanted[i:i + IDS_PER_QUERY]
+            out += self.store.iter_query(sql.format(",".join("?" * len(chunk))), chunk)
+        return out
+
     def effective_exec(self, proc: Proc, ev: Ev) -> Exec | None:
         """The program image an event belongs to (pre-exec redirects go to the exec that follows)."""
-        if not proc.execs:
-            return None
+        if len(proc.execs) < 2:
+            return proc.execs[0] if proc.execs else None
         best = proc.execs[0]
         for x in proc.execs:
             if x.id == ev.exec_id:
@@ -315,16 +339,18 @@ class Prov:
         seen: set = set()
         out = []
         for e in self.events(process_id):
-            if e.is_read and (e.path, e.key) not in seen:
-                seen.add((e.path, e.key))
-                out.append(e)
+            if e.kind == "read":
+                k = (e.path, e.hash or e.key)  # Ev.key, without a call for hashed versions
+                if k not in seen:
+                    seen.add(k)
+                    out.append(e)
         return out
 
     def writes(self, process_id: int) -> list[Ev]:
         """The versions a process left in files it wrote: the last write event of each path."""
         last: dict[str, Ev] = {}
         for e in self.events(process_id):
-            if e.is_write:
+            if e.kind in _WRITE_KINDS:
                 prev = last.get(e.path)
                 if prev is None or e.kind == "close" or prev.kind != "close":
                     last[e.path] = e
