@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..store import Store
-from .facts import Ev, Prov, RunInfo
+from .facts import E_FILE2, E_HASH, E_KIND, E_OP, E_PATH, E_SEQ, E_SIZE, WRITE_KINDS, Ev, Prov, RunInfo
 from .paths import is_config, is_system, resolve
 
 ROLES = ("input", "output", "transient", "configuration", "system", "executable", "deleted")
@@ -92,38 +92,39 @@ class _PathState:
 
 def _scan(prov: Prov, events: list[Ev]) -> dict[str, _PathState]:
     states: dict[str, _PathState] = {}
-    renames = [e for e in events if e.kind == "rename" and e.file2_id is not None]
+    renames = [e for e in events if e[E_KIND] == "rename" and e[E_FILE2] is not None]
     dest = {}
     if renames:
-        ids = sorted({e.file2_id for e in renames})
+        ids = sorted({e[E_FILE2] for e in renames})
         marks = ",".join("?" * len(ids))
         dest = {r[0]: r[1] for r in prov.store.iter_query(f"SELECT id, path FROM files WHERE id IN ({marks})", ids)}
     for e in events:
-        st = states.get(e.path)
+        kind = e[E_KIND]
+        st = states.get(e[E_PATH])
         if st is None:
-            st = states[e.path] = _PathState()
-        if e.kind == "read":
+            st = states[e[E_PATH]] = _PathState()
+        if kind == "read":
             st.first = st.first or "read"
             st.read = True
-            st.loaded = st.loaded or e.op == "load"
-            if st.read_ev is None or (not st.read_ev.hash and e.hash):
+            st.loaded = st.loaded or e[E_OP] == "load"
+            if st.read_ev is None or (not st.read_ev[E_HASH] and e[E_HASH]):
                 st.read_ev = e
-        elif e.is_write:
+        elif kind in WRITE_KINDS:
             st.first = st.first or "write"
             st.written = True
             st.present = True
-            if e.kind == "close" and (e.hash or st.write_ev is None or st.write_ev.kind != "close"):
+            if kind == "close" and (e[E_HASH] or st.write_ev is None or st.write_ev[E_KIND] != "close"):
                 st.write_ev = e
             elif st.write_ev is None:
                 st.write_ev = e
-        elif e.kind == "delete":
+        elif kind == "delete":
             st.first = st.first or "delete"
             st.deleted = True
             st.present = False
-        elif e.kind == "rename" and e.file2_id in dest:
+        elif kind == "rename" and e[E_FILE2] in dest:
             st.first = st.first or "read"
             st.present = False
-            to = states.setdefault(dest[e.file2_id], _PathState())
+            to = states.setdefault(dest[e[E_FILE2]], _PathState())
             to.first = to.first or "write"
             to.written = to.present = True
             to.write_ev = st.write_ev or st.read_ev
@@ -139,12 +140,13 @@ def classify_run(store: Store, run_id: int, prov: Prov | None = None) -> RunFile
     execs: list[ExecParams] = []
     for p in procs:
         for x in p.execs:
-            script = x.script.path if x.script else None
+            s = x.script
+            script = s[E_PATH] if s is not None else None
             params = x.argv[1:]
-            if x.script is not None:
-                idx = next((i for i, a in enumerate(x.argv[1:], 1) if resolve(x.cwd, a) == x.script.path), None)
+            if s is not None:
+                idx = next((i for i, a in enumerate(x.argv[1:], 1) if resolve(x.cwd, a) == s[E_PATH]), None)
                 params = x.argv[idx + 1:] if idx is not None else params
-                executables.setdefault(x.script.path, (x.script.size, x.script.hash))
+                executables.setdefault(s[E_PATH], (s[E_SIZE], s[E_HASH]))
             if x.path:
                 executables.setdefault(x.path, (x.size, x.hash))
             execs.append(ExecParams(p.id, p.pid, x.argv, x.path, x.hash, x.cwd, script, params))
@@ -154,9 +156,9 @@ def classify_run(store: Store, run_id: int, prov: Prov | None = None) -> RunFile
         if not path.startswith("/"):
             continue  # pipes (pipe:<pid>:<ts>) carry data between processes but are not files
         ev = st.write_ev if st.written else st.read_ev
-        if st.written and not st.present and st.read_ev and (ev is None or st.read_ev.seq > ev.seq):
+        if st.written and not st.present and st.read_ev and (ev is None or st.read_ev[E_SEQ] > ev[E_SEQ]):
             ev = st.read_ev  # a transient file: the last content seen (a later read) says more
-        fr = FileRole(path, "", ev.size if ev else None, ev.hash if ev else None, st.read, st.written,
+        fr = FileRole(path, "", ev[E_SIZE] if ev else None, ev[E_HASH] if ev else None, st.read, st.written,
                       st.first != "write", st.present)
         if path in executables:
             fr.role = "executable"

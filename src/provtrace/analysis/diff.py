@@ -23,7 +23,7 @@ from typing import Any
 
 from ..store import Store
 from .classify import RunFiles, classify_run
-from .facts import Exec, Proc, Prov
+from .facts import E_HASH, E_PATH, Exec, Proc, Prov
 from .paths import is_system
 
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|KEY|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION", re.I)
@@ -77,7 +77,7 @@ def _machine(store: Store, machine_id: int | None) -> dict[str, Any]:
 
 
 def _exec_key(x: Exec) -> tuple:
-    return (x.path, x.script.path if x.script else (x.argv[0] if x.argv else None))
+    return (x.path, x.script[E_PATH] if x.script else (x.argv[0] if x.argv else None))
 
 
 def _match_execs(pa: list[Proc], pb: list[Proc]) -> tuple[list[tuple[Exec, Exec | None]], list[Exec]]:
@@ -107,8 +107,8 @@ def _match_execs(pa: list[Proc], pb: list[Proc]) -> tuple[list[tuple[Exec, Exec 
 def _exec_inputs(prov: Prov, proc: Proc, x: Exec) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for e in prov.reads(proc.id):
-        if not is_system(e.path) and prov.effective_exec(proc, e) is x:
-            out.setdefault(e.path, e.hash)
+        if not is_system(e[E_PATH]) and prov.effective_exec(proc, e) is x:
+            out.setdefault(e[E_PATH], e[E_HASH])
     return out
 
 

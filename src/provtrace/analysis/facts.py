@@ -3,7 +3,12 @@
 :class:`Prov` answers the questions every analysis asks — what did this process read
 and write, which exec ran it, who wrote the version it read (in this run or an
 earlier one, joined by content hash), which scripts launched it — with one indexed query per process, memoised.  Lineage and
-status walk it; graph, classification and diff load whole runs with :func:`run_events`.
+status walk it; graph, classification and diff load whole runs with :meth:`Prov.run_events`.
+
+An event is a plain tuple, :data:`Ev`, whose fields are named by position
+(``e[E_PATH]``), as ``stat.ST_MTIME`` names those of ``os.stat_result``: a run has
+100k events, and the garbage collector stops scanning a plain tuple after its first
+look but rescans namedtuples and objects in every full collection.
 
 Two rules the store does not spell out, decided here once:
 
@@ -22,7 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable
 
 from ..store import Store
 from .errors import EmptyStoreError
@@ -31,7 +36,6 @@ from .paths import is_interpreter, is_system, resolve
 WRITERS_PER_HASH = 500  # the newest writers of one content considered (re-runs write the same content)
 BULK_AFTER = 20  # per-process event loads in one run before loading the whole run at once
 IO_KINDS = ("read", "write", "create", "close", "delete", "rename")
-_WRITE_KINDS = frozenset(("write", "create", "close"))  # Ev.is_write
 _SKIP_OPS = ("mkdir", "mknod", "symlink", "link")
 
 _EVENT_COLS = """e.id, e.run_id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id,
@@ -48,55 +52,42 @@ _NO_VERSION = (None,) * 6
 IDS_PER_QUERY = 900
 
 
-class Ev(NamedTuple):
-    """One file event with its path and the version it carries (if any).  A tuple: runs have 100k."""
-
-    id: int
-    run_id: int
-    process_id: int
-    exec_id: int | None
-    seq: int
-    ts_ns: int | None
-    op: str
-    kind: str
-    api: str | None
-    file_id: int
-    path: str
-    file2_id: int | None
-    version_id: int | None
-    hash: str | None
-    size: int | None
-    dev: int | None
-    ino: int | None
-    mtime_ns: int | None
-    ctime_ns: int | None
-
-    @property
-    def is_read(self) -> bool:
-        """A successful read of content (open for reading, or a shared object mapped)."""
-        return self.kind == "read"
-
-    @property
-    def is_write(self) -> bool:
-        """An open for writing/creating, or the close that carries the version left."""
-        return self.kind in _WRITE_KINDS
-
-    @property
-    def stat_key(self) -> tuple | None:
-        """(dev, ino, size, mtime_ns, ctime_ns) of the version, when known."""
-        if self.version_id is None or self.dev is None:
-            return None
-        return (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
-
-    @property
-    def key(self) -> str | None:
-        """Identity of the content: its hash, else the stat version (same file, same tuple)."""
-        if self.hash:
-            return self.hash
-        return f"version:{self.version_id}" if self.version_id is not None else None
+Ev = tuple
+"""One file event with its path and the version it carries (None when it carries none), in the
+order of ``_EVENT_COLS``: id, run_id, process_id, exec_id, seq, ts_ns, op, kind, api, file_id,
+path, file2_id, version_id, hash, size, dev, ino, mtime_ns, ctime_ns."""
+(E_ID, E_RUN, E_PROC, E_EXEC, E_SEQ, E_TS, E_OP, E_KIND, E_API, E_FILE, E_PATH, E_FILE2, E_VERSION, E_HASH,
+ E_SIZE, E_DEV, E_INO, E_MTIME, E_CTIME) = range(19)
+# kind "read": a successful read of content (open for reading, or a shared object mapped);
+# WRITE_KINDS: an open for writing/creating, or the close that carries the version left.
+WRITE_KINDS = frozenset(("write", "create", "close"))
 
 
-_ev = Ev._make
+def stat_key_of(e: Ev) -> tuple | None:
+    """(dev, ino, size, mtime_ns, ctime_ns) of the version an event carries, when known."""
+    if e[E_VERSION] is None or e[E_DEV] is None:
+        return None
+    return (e[E_DEV], e[E_INO], e[E_SIZE], e[E_MTIME], e[E_CTIME])
+
+
+def content_key(e: Ev) -> str | None:
+    """Identity of the content an event carries: its hash, else the stat version (same file, same tuple)."""
+    if e[E_HASH]:
+        return e[E_HASH]
+    return f"version:{e[E_VERSION]}" if e[E_VERSION] is not None else None
+
+
+def first_reads(events: Iterable[Ev]) -> list[Ev]:
+    """The distinct versions read among events (first read of each path and content)."""
+    seen: set = set()
+    out = []
+    for e in events:
+        if e[E_KIND] == "read":
+            k = (e[E_PATH], e[E_HASH] or content_key(e))
+            if k not in seen:
+                seen.add(k)
+                out.append(e)
+    return out
 
 
 @dataclass(eq=False)
@@ -181,7 +172,6 @@ class Prov:
         self._children: dict[int, list[Proc]] = {}
         self._writers: dict[tuple, list[tuple[Ev, int]]] = {}
         self._loads_per_run: dict[int, int] = {}
-        self._runs_loaded: set[int] = set()
         self._run_events: dict[int, list[Ev]] = {}
         self._run_procs: dict[int, list[Proc]] = {}
         self._prefetched: set[tuple[int, bool]] = set()
@@ -263,36 +253,34 @@ class Prov:
         if evs is None:
             run_id = self.process(process_id).run_id
             n = self._loads_per_run[run_id] = self._loads_per_run.get(run_id, 0) + 1
-            if n >= BULK_AFTER and run_id not in self._runs_loaded:
+            if n >= BULK_AFTER and run_id not in self._run_events:
                 self.run_events(run_id)  # many processes of one run wanted: one query for all
                 return self._events[process_id]
-            evs = [_ev(r) for r in self.store.iter_query(
+            evs = self._events[process_id] = list(self.store.iter_query(
                 f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.process_id = ? AND {_IO_FILTER} ORDER BY e.seq",
-                (process_id,))]
-            self._events[process_id] = evs
+                (process_id,)))
             self._attach_scripts(self.process(process_id), evs)
         return evs
 
     def run_events(self, run_id: int) -> list[Ev]:
         """Every I/O event of a run (as :meth:`events`), in order; fills the per-process memo."""
-        if run_id in self._run_events:
-            return self._run_events[run_id]
-        rows = self.store.conn.execute(
+        evs = self._run_events.get(run_id)
+        if evs is not None:
+            return evs
+        rows = list(self.store.iter_query(
             f"SELECT {_RUN_EVENT_COLS} FROM file_events e WHERE e.run_id = ? AND e.file_id IS NOT NULL "
-            f"AND {_IO_FILTER}", (run_id,)).fetchall()
+            f"AND {_IO_FILTER}", (run_id,)))
         rows.sort(key=itemgetter(3, 0))  # (seq, id): cheaper here than ORDER BY in SQL
         paths = dict(self._rows_by_id("SELECT id, path FROM files WHERE id IN ({})", {r[8] for r in rows}))
         versions = {r[0]: r[1:] for r in self._rows_by_id(
             f"SELECT v.id, {_VERSION_COLS} FROM versions v WHERE v.id IN ({{}})", {r[10] for r in rows} - {None})}
-        new, no_version = tuple.__new__, _NO_VERSION  # Ev(...) itself costs a Python call per event
-        evs = [new(Ev, (i, run_id, p, x, seq, ts, op, kind, api, f, paths[f], f2, v) + versions.get(v, no_version))
-               for i, p, x, seq, ts, op, kind, api, f, f2, v in rows if f in paths]
-        self._runs_loaded.add(run_id)
-        self._run_events[run_id] = evs
-        procs = self.run_processes(run_id)
-        per: dict[int, list[Ev]] = {p.id: [] for p in procs}
+        no_version = _NO_VERSION
+        evs = self._run_events[run_id] = [
+            (i, run_id, p, x, seq, ts, op, kind, api, f, paths[f], f2, v) + versions.get(v, no_version)
+            for i, p, x, seq, ts, op, kind, api, f, f2, v in rows if f in paths]
+        per: dict[int, list[Ev]] = {p.id: [] for p in self.run_processes(run_id)}
         for e in evs:
-            per.setdefault(e.process_id, []).append(e)
+            per.setdefault(e[E_PROC], []).append(e)
         for pid, lst in per.items():
             if pid not in self._events:
                 self._events[pid] = lst
@@ -305,7 +293,7 @@ class Prov:
         out: list[tuple] = []
         for i in range(0, len(wanted), IDS_PER_QUERY):
             chunk = wanted[i:i + IDS_PER_QUERY]
-            out += self.store.iter_query(sql.format(",".join("?" * len(chunk))), chunk)
+            out += self.store.iter_query(sql.format(",".join("?" * len(chunk))), tuple(chunk))
         return out
 
     def effective_exec(self, proc: Proc, ev: Ev) -> Exec | None:
@@ -314,9 +302,9 @@ class Prov:
             return proc.execs[0] if proc.execs else None
         best = proc.execs[0]
         for x in proc.execs:
-            if x.id == ev.exec_id:
+            if x.id == ev[E_EXEC]:
                 return x
-            if x.ts_ns is not None and ev.ts_ns is not None and x.ts_ns <= ev.ts_ns:
+            if x.ts_ns is not None and ev[E_TS] is not None and x.ts_ns <= ev[E_TS]:
                 best = x
         return best
 
@@ -325,7 +313,7 @@ class Prov:
         for x in proc.execs:
             if x.script is not None or not is_interpreter(x.path):
                 continue
-            read = {e.path: e for e in evs if e.is_read and e.exec_id == x.id}
+            read = {e[E_PATH]: e for e in evs if e[E_KIND] == "read" and e[E_EXEC] == x.id}
             for arg in x.argv[1:]:
                 if arg.startswith("-") or not arg:
                     continue
@@ -336,24 +324,16 @@ class Prov:
 
     def reads(self, process_id: int) -> list[Ev]:
         """Distinct versions a process read (first read of each path and content)."""
-        seen: set = set()
-        out = []
-        for e in self.events(process_id):
-            if e.kind == "read":
-                k = (e.path, e.hash or e.key)  # Ev.key, without a call for hashed versions
-                if k not in seen:
-                    seen.add(k)
-                    out.append(e)
-        return out
+        return first_reads(self.events(process_id))
 
     def writes(self, process_id: int) -> list[Ev]:
         """The versions a process left in files it wrote: the last write event of each path."""
         last: dict[str, Ev] = {}
         for e in self.events(process_id):
-            if e.kind in _WRITE_KINDS:
-                prev = last.get(e.path)
-                if prev is None or e.kind == "close" or prev.kind != "close":
-                    last[e.path] = e
+            if e[E_KIND] in WRITE_KINDS:
+                prev = last.get(e[E_PATH])
+                if prev is None or e[E_KIND] == "close" or prev[E_KIND] != "close":
+                    last[e[E_PATH]] = e
         return list(last.values())
 
     # --- links ------------------------------------------------------------------
@@ -365,12 +345,12 @@ class Prov:
         preferring the same run, then the same path); an empty or unhashed version falls
         back to the last writer of the same path earlier in the same run.
         """
-        found = self._writer_by_hash(ev) if ev.hash and ev.size else None
+        found = self._writer_by_hash(ev) if ev[E_HASH] and ev[E_SIZE] else None
         return found if found is not None else self._writer_in_run(ev)
 
     def prefetch_writers(self, evs: Iterable[Ev]) -> None:
         """Look up the writers of many hashed versions at once (what :meth:`writer_of` would query one by one)."""
-        wanted = sorted({e.hash for e in evs if e.hash and e.size and ("hash", e.hash) not in self._writers})
+        wanted = sorted({e[E_HASH] for e in evs if e[E_HASH] and e[E_SIZE] and ("hash", e[E_HASH]) not in self._writers})
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             for h in chunk:
@@ -382,63 +362,65 @@ class Prov:
                     "JOIN file_events e ON e.version_id = v.id JOIN files f ON f.id = e.file_id "
                     f"JOIN runs r ON r.id = e.run_id WHERE v.hash IN ({marks}) AND e.kind = 'close') "
                     f"WHERE nth <= {WRITERS_PER_HASH}", chunk):
-                w = _ev(r[:-2])
-                self._writers[("hash", w.hash)].append((w, r[-2]))
+                self._writers[("hash", r[E_HASH])].append((r[:-2], r[-2]))
 
     def prefetch_for(self, process_id: int, system: bool = False) -> None:
         """Prefetch writers of what a process read — of what its whole run read, once it is bulk-loaded."""
         run_id = self.process(process_id).run_id
-        if run_id in self._runs_loaded:
+        if run_id in self._run_events:
             if (run_id, system) in self._prefetched:
                 return
             self._prefetched.add((run_id, system))
             evs: Iterable[Ev] = self._run_events[run_id]
         else:
             evs = self.events(process_id)
-        self.prefetch_writers(e for e in evs if e.kind == "read" and (system or not is_system(e.path)))
+        self.prefetch_writers(e for e in evs if e[E_KIND] == "read" and (system or not is_system(e[E_PATH])))
 
     def _writer_by_hash(self, ev: Ev) -> Ev | None:
-        cands = self._writers.get(("hash", ev.hash))
+        cands = self._writers.get(("hash", ev[E_HASH]))
         if cands is None:  # every close that left this content, newest run first (bounded)
-            cands = self._writers[("hash", ev.hash)] = [
-                (_ev(r[:-1]), r[-1]) for r in self.store.iter_query(
+            cands = self._writers[("hash", ev[E_HASH])] = [
+                (r[:-1], r[-1]) for r in self.store.iter_query(
                     f"SELECT {_EVENT_COLS}, r.start_ns FROM versions v JOIN file_events e ON e.version_id = v.id "
                     "JOIN files f ON f.id = e.file_id JOIN runs r ON r.id = e.run_id "
                     f"WHERE v.hash = ? AND e.kind = 'close' ORDER BY r.start_ns DESC, e.seq DESC LIMIT {WRITERS_PER_HASH}",
-                    (ev.hash,))]
-        start = self.run(ev.run_id).start_ns
+                    (ev[E_HASH],))]
+        if not cands:
+            return None
+        run_id, start = ev[E_RUN], self.run(ev[E_RUN]).start_ns
         best, best_rank = None, ()
         for w, w_start in cands:
-            if w.process_id == ev.process_id or w_start > start or (w.run_id == ev.run_id and w.seq > ev.seq):
+            if w[E_PROC] == ev[E_PROC] or w_start > start or (w[E_RUN] == run_id and w[E_SEQ] > ev[E_SEQ]):
                 continue
-            rank = (w.run_id == ev.run_id, w.path == ev.path, w_start, w.seq)
+            rank = (w[E_RUN] == run_id, w[E_PATH] == ev[E_PATH], w_start, w[E_SEQ])
             if best is None or rank > best_rank:
                 best, best_rank = w, rank
         return best
 
     def _writer_in_run(self, ev: Ev) -> Ev | None:
-        key = ("path", ev.file_id, ev.run_id)
+        run_id = ev[E_RUN]
+        key = ("path", ev[E_FILE], run_id)
         cands = self._writers.get(key)
-        if cands is None and ev.run_id not in self._run_events:
-            n = self._loads_per_run[ev.run_id] = self._loads_per_run.get(ev.run_id, 0) + 1
+        if cands is None and run_id not in self._run_events:
+            n = self._loads_per_run[run_id] = self._loads_per_run.get(run_id, 0) + 1
             if n >= BULK_AFTER:
-                self.run_events(ev.run_id)
-        if cands is None and ev.run_id in self._run_events:  # whole run in memory: index its writes once
-            if ("indexed", ev.run_id) not in self._writers:
-                self._writers[("indexed", ev.run_id)] = []
-                for w in self._run_events[ev.run_id]:
-                    if w.kind in ("write", "create", "close"):
-                        self._writers.setdefault(("path", w.file_id, ev.run_id), []).append((w, 0))
+                self.run_events(run_id)
+        if cands is None and run_id in self._run_events:  # whole run in memory: index its writes once
+            if ("indexed", run_id) not in self._writers:
+                self._writers[("indexed", run_id)] = []
+                for w in self._run_events[run_id]:
+                    if w[E_KIND] in WRITE_KINDS:
+                        self._writers.setdefault(("path", w[E_FILE], run_id), []).append((w, 0))
             cands = self._writers.setdefault(key, [])
         if cands is None:
-            cands = self._writers[key] = [(_ev(r), 0) for r in self.store.iter_query(
+            cands = self._writers[key] = [(r, 0) for r in self.store.iter_query(
                 f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.file_id = ? AND e.run_id = ? "
                 "AND e.kind IN ('write', 'create', 'close') AND (e.result IS NULL OR e.result >= 0) "
-                "ORDER BY e.seq, e.id", (ev.file_id, ev.run_id))]
-        pipe = ev.path.startswith("pipe:")  # pipe ends are concurrent: any order
+                "ORDER BY e.seq, e.id", (ev[E_FILE], run_id))]
+        pipe = ev[E_PATH].startswith("pipe:")  # pipe ends are concurrent: any order
         found = None
         for w, _ in cands:
-            if w.process_id != ev.process_id and (pipe or w.seq <= ev.seq):
+            if w[E_PROC] != ev[E_PROC] and (pipe or w[E_SEQ] <= ev[E_SEQ]):
                 found = w
         return found
 

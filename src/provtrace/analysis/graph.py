@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from ..store import Store
-from .facts import Ev, Exec, Proc, Prov
+from .facts import E_HASH, E_KIND, E_PATH, E_PROC, E_SEQ, E_SIZE, E_VERSION, WRITE_KINDS, Ev, Exec, Proc, Prov
 from .paths import is_system
 
 LEVELS = ("process", "exec")
@@ -106,39 +106,42 @@ class _Builder:
                 self.edge(self.unit_of_proc(parent, px), first, p.creation or "fork")
         current: dict[str, list] = {}  # path -> [node, writing unit, read by another since] in this run
         for e in events:
-            if not self.system and is_system(e.path):
+            path, kind = e[E_PATH], e[E_KIND]
+            if not self.system and is_system(path):
                 continue
-            proc = by_id[e.process_id]
+            proc = by_id[e[E_PROC]]
             unit = self.unit_of_proc(proc, prov.effective_exec(proc, e))
-            if e.is_read:
+            if kind == "read":
                 self.read(e, unit, current, run_id)
-            elif e.is_write:
+            elif kind in WRITE_KINDS:
                 self.write(e, unit, current, run_id)
-            elif e.kind == "delete" and e.path in current:
-                self.g.nodes[current[e.path][0]]["deleted"] = True
-                self.edge(unit, current[e.path][0], "delete")
+            elif kind == "delete" and path in current:
+                self.g.nodes[current[path][0]]["deleted"] = True
+                self.edge(unit, current[path][0], "delete")
 
     def read(self, e: Ev, unit: str, current: dict, run_id: int) -> None:
-        cur = current.get(e.path)
-        if cur is not None and (not e.hash or self.g.nodes[cur[0]].get("hash") in (None, e.hash)):
+        path, digest = e[E_PATH], e[E_HASH]
+        cur = current.get(path)
+        if cur is not None and (not digest or self.g.nodes[cur[0]].get("hash") in (None, digest)):
             if cur[1] == unit:
                 return  # its own output, read back
             node = cur[0]
             cur[2] = True
         else:
-            node = self.version(e.path, e.hash, e.size, run_id, f"v{e.version_id}")
+            node = self.version(path, digest, e[E_SIZE], run_id, f"v{e[E_VERSION]}")
         self.edge(node, unit, "read")
 
     def write(self, e: Ev, unit: str, current: dict, run_id: int) -> None:
-        cur = current.get(e.path)
+        path = e[E_PATH]
+        cur = current.get(path)
         if cur is not None and cur[1] == unit and not cur[2]:
             node = cur[0]
         else:
-            node = self.version(e.path, None, e.size, run_id, f"s{e.seq}")
-            current[e.path] = [node, unit, False]
+            node = self.version(path, None, e[E_SIZE], run_id, f"s{e[E_SEQ]}")
+            current[path] = [node, unit, False]
             self.edge(unit, node, "write")
-        if e.kind == "close":
-            self.set_hash(node, e.path, e.hash, e.size)
+        if e[E_KIND] == "close":
+            self.set_hash(node, path, e[E_HASH], e[E_SIZE])
 
 
 def build_graph(store: Store, runs: list[int], level: str = "process", system: bool = False,

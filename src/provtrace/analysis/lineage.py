@@ -16,7 +16,8 @@ from typing import Any
 from ..hashing import hash_file, stat_key
 from ..store import Store
 from .errors import UnknownPathError
-from .facts import Ev, Exec, Proc, Prov
+from .facts import (_EVENT_COLS, _EVENT_FROM, E_HASH, E_KIND, E_PATH, E_PROC, E_RUN, E_SEQ, E_SIZE, WRITE_KINDS,
+                    Ev, Exec, Proc, Prov)
 from .paths import is_config, is_system
 
 
@@ -77,12 +78,12 @@ class _Walker:
         self.launchers_shown: set[int] = set()
 
     def node(self, ev: Ev, role: str, level: int) -> VersionNode:
-        node = VersionNode(ev.path, ev.hash, ev.size, role, ev.run_id)
-        writer = self.prov.writer_of(ev) if ev.is_read else ev
+        node = VersionNode(ev[E_PATH], ev[E_HASH], ev[E_SIZE], role, ev[E_RUN])
+        writer = self.prov.writer_of(ev) if ev[E_KIND] == "read" else ev
         if writer is None:
             node.note = "not written by any recorded run"
         else:
-            node.made_by = self.step(self.prov.process(writer.process_id), writer, level + 1)
+            node.made_by = self.step(self.prov.process(writer[E_PROC]), writer, level + 1)
         return node
 
     def step(self, proc: Proc, writer: Ev | None, level: int) -> Step:
@@ -106,23 +107,24 @@ class _Walker:
             if launcher.id not in self.launchers_shown:  # a launcher's scripts are listed once
                 self.launchers_shown.add(launcher.id)
                 scripts = [self.node(s, "launcher-script", level) for s in prov.scripts(launcher)
-                           if self.system or not is_system(s.path)]
+                           if self.system or not is_system(s[E_PATH])]
             step.launched_by.append({"process_id": launcher.id, "pid": launcher.pid,
                                      "command": launcher.execs[-1].argv if launcher.execs else [],
                                      "scripts": scripts})
-        script_paths = {s.path for s in prov.scripts(proc)}
+        script_paths = {s[E_PATH] for s in prov.scripts(proc)}
         first_write: dict[str, int] = {}
         for e in prov.events(proc.id):
-            if e.is_write:
-                first_write.setdefault(e.path, e.seq)
+            if e[E_KIND] in WRITE_KINDS:
+                first_write.setdefault(e[E_PATH], e[E_SEQ])
         reads = prov.reads(proc.id)
         prov.prefetch_for(proc.id, self.system)
         for ev in reads:
-            if ev.seq > first_write.get(ev.path, ev.seq):
+            path = ev[E_PATH]
+            if ev[E_SEQ] > first_write.get(path, ev[E_SEQ]):
                 continue  # its own output, read back
-            if not self.system and is_system(ev.path):
+            if not self.system and is_system(path):
                 continue
-            role = "script" if ev.path in script_paths else "config" if is_config(ev.path) else "read"
+            role = "script" if path in script_paths else "config" if is_config(path) else "read"
             step.inputs.append(self.node(ev, role, level))
         return step
 
@@ -145,22 +147,19 @@ def _current_state(store: Store, path: str, file_id: int) -> tuple[str, str | No
 
 def _recorded_versions(store: Store, file_id: int) -> list[Ev]:
     """One event per hashed version of a file, newest first (a write if one exists, else a read)."""
-    from .facts import _EVENT_COLS, _EVENT_FROM, _ev
-
     rows = store.iter_query(
         f"SELECT {_EVENT_COLS} {_EVENT_FROM} JOIN runs r ON r.id = e.run_id "
         "WHERE e.file_id = ? AND e.kind IN ('close', 'read') AND v.hash IS NOT NULL "
         "AND (e.result IS NULL OR e.result >= 0) ORDER BY r.start_ns DESC, e.seq DESC", (file_id,))
     best: dict[str, Ev] = {}
     order: list[str] = []
-    for r in rows:
-        ev = _ev(r)
-        prev = best.get(ev.hash)  # type: ignore[arg-type]
+    for ev in rows:
+        prev = best.get(ev[E_HASH])
         if prev is None:
-            order.append(ev.hash)  # type: ignore[arg-type]
-            best[ev.hash] = ev  # type: ignore[index]
-        elif prev.kind != "close" and ev.kind == "close":
-            best[ev.hash] = ev  # type: ignore[index]
+            order.append(ev[E_HASH])
+            best[ev[E_HASH]] = ev
+        elif prev[E_KIND] != "close" and ev[E_KIND] == "close":
+            best[ev[E_HASH]] = ev
     return [best[h] for h in order]
 
 
@@ -190,11 +189,11 @@ def why(store: Store, path: str, depth: int | None = None, all_versions: bool = 
                                "(it was only probed, or never hashed)")
     state, disk_hash, _ = _current_state(store, abspath, file_id)
     chosen = versions
-    if disk_hash is not None and any(v.hash == disk_hash for v in versions):
+    if disk_hash is not None and any(v[E_HASH] == disk_hash for v in versions):
         state = "current"
         message = "the file on disk is the recorded version shown"
         if not all_versions:
-            chosen = [next(v for v in versions if v.hash == disk_hash)]
+            chosen = [next(v for v in versions if v[E_HASH] == disk_hash)]
     else:
         if state == "missing":
             message = "the file no longer exists; showing the last recorded version"
@@ -207,7 +206,7 @@ def why(store: Store, path: str, depth: int | None = None, all_versions: bool = 
     walker = _Walker(prov, depth, system)
     nodes = []
     for ev in chosen:
-        node = walker.node(ev, "output" if ev.kind == "close" else "read", 0)
+        node = walker.node(ev, "output" if ev[E_KIND] == "close" else "read", 0)
         node.exists = state != "missing"
         nodes.append(node)
     return Lineage(abspath, state, message, nodes)

@@ -21,7 +21,7 @@ from typing import Any
 from ..hashing import hash_file, stat_key
 from ..store import Store
 from .errors import UnknownPathError
-from .facts import _EVENT_COLS, Ev, Prov, _ev
+from .facts import _EVENT_COLS, E_HASH, E_KIND, E_PATH, E_PROC, E_RUN, E_SEQ, WRITE_KINDS, Ev, Prov, stat_key_of
 from .paths import is_system
 
 STATES = ("stale", "missing", "modified", "current")
@@ -106,27 +106,29 @@ class _Checker:
         deps += [(s, "script of launcher") for p in prov.launchers(process_id) for s in prov.scripts(p)]
         first_write: dict[str, int] = {}
         for e in prov.events(process_id):
-            if e.is_write:
-                first_write.setdefault(e.path, e.seq)
+            if e[E_KIND] in WRITE_KINDS:
+                first_write.setdefault(e[E_PATH], e[E_SEQ])
         seen = set()
         for ev, what in deps:
-            if ev.path in seen or ev.seq > first_write.get(ev.path, ev.seq):
+            path = ev[E_PATH]
+            if path in seen or ev[E_SEQ] > first_write.get(path, ev[E_SEQ]):
                 continue
-            seen.add(ev.path)
-            if not self.system and is_system(ev.path):
+            seen.add(path)
+            if not self.system and is_system(path):
                 continue
             reasons.extend(self.dep(ev, what))
         self.steps[process_id] = reasons
         return reasons
 
     def dep(self, ev: Ev, what: str) -> list[dict[str, Any]]:
-        state = self.on_disk(ev.path, ev.stat_key, ev.hash)
+        path = ev[E_PATH]
+        state = self.on_disk(path, stat_key_of(ev), ev[E_HASH])
         writer = self.prov.writer_of(ev)
-        if state == "same" or (state == "missing" and writer is not None and not ev.hash):
-            if writer is not None and self.step(writer.process_id):
-                return [{"path": ev.path, "why": f"{what} is stale"}]
+        if state == "same" or (state == "missing" and writer is not None and not ev[E_HASH]):
+            if writer is not None and self.step(writer[E_PROC]):
+                return [{"path": path, "why": f"{what} is stale"}]
             return []
-        return [{"path": ev.path, "why": f"{what} {state}"}]
+        return [{"path": path, "why": f"{what} {state}"}]
 
 
 def _outputs(store: Store, prefixes: list[str], run_id: int | None) -> dict[str, Ev]:
@@ -149,8 +151,7 @@ def _outputs(store: Store, prefixes: list[str], run_id: int | None) -> dict[str,
         "ORDER BY r.start_ns, e.seq", params)
     latest: dict[str, Ev] = {}
     for r in rows:
-        ev = _ev(r[:-1])
-        latest[ev.path] = ev
+        latest[r[E_PATH]] = r[:-1]
     return latest
 
 
@@ -176,13 +177,13 @@ def status(store: Store, paths: list[str] | None = None, run: int | None = None,
         ev = outputs[path]
         if not system and is_system(path):
             continue
-        disk = checker.on_disk(path, ev.stat_key, ev.hash)
-        reasons = checker.step(ev.process_id)
+        disk = checker.on_disk(path, stat_key_of(ev), ev[E_HASH])
+        reasons = checker.step(ev[E_PROC])
         if disk == "missing":
             state = "missing"
         elif disk == "changed":
             state = "modified"
         else:
             state = "stale" if reasons else "current"
-        result.append(OutputStatus(path, state, ev.run_id, ev.hash, reasons if state != "current" else []))
+        result.append(OutputStatus(path, state, ev[E_RUN], ev[E_HASH], reasons if state != "current" else []))
     return StatusReport(result)
