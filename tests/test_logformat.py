@@ -40,3 +40,9 @@ def test_struct_sizes_match_header_comments():
     assert lf.REC.size == 64  # "Record header, 64 bytes"
     assert lf.VERSION.size == 48  # "a struct pt_version (48 bytes)"
     assert "Record header, 64 bytes" in HEADER and "(48 bytes)" in HEADER
+
+
+def test_tracer_values_match_header():
+    tracers = {n: int(v) for n, v in re.findall(r"PT_TRACER_([A-Z_]+)\s*=\s*(\d+)", HEADER)}
+    assert tracers == {"PRELOAD": lf.TRACER_PRELOAD, "PTRACE": lf.TRACER_PTRACE,
+                       "PTRACE_ROUTED": lf.TRACER_PTRACE_ROUTED}

@@ -7,7 +7,8 @@
  * Header-only, no allocation: the program is built into a caller's array.
  *
  * fstat-style calls (newfstatat/statx with AT_EMPTY_PATH) are let through:
- * glibc implements fstat() with them and they name no file.  A filter cannot
+ * glibc implements fstat() with them and they name no file.  x32 and i386
+ * numbers are let through (64-bit programs only: see docs/blind-spots.md).  A filter cannot
  * be removed, and RET_TRACE without a tracer fails the call with ENOSYS, so
  * a filtered process must stay traced for the rest of its life.
  */
@@ -38,7 +39,8 @@
 #define AT_EMPTY_PATH 0x1000
 #endif
 
-/* Traced unconditionally (newfstatat, statx and fcntl get argument checks). */
+/* Traced (newfstatat, statx and fcntl get argument checks; execve and
+ * execveat let the wrapper's PT_EXEC_COOKIE through). */
 #define PT_TRACED_SYSCALLS                                                                       \
     SYS_open, SYS_creat, SYS_openat, SYS_openat2, SYS_open_by_handle_at, SYS_stat, SYS_lstat,    \
         SYS_statfs, SYS_getxattr, SYS_lgetxattr, SYS_listxattr, SYS_llistxattr, SYS_access,      \
@@ -52,15 +54,30 @@
         SYS_pipe, SYS_pipe2, SYS_execve, SYS_execveat, SYS_connect, SYS_bind, SYS_accept,        \
         SYS_accept4, SYS_io_uring_setup
 
-#define PTF_MAX 320 /* instructions; the program is about 170 */
+#define PTF_MAX 160 /* instructions; the program is about 70 */
+
+/* An exec wrapper whose thread the supervisor has just seized execs with
+ * this value in the otherwise unused last argument register (args[3] of
+ * execve, args[5] of execveat): that one call passes the filter (its record
+ * is the wrapper's), which saves the supervisor a stop per routed exec.  Any
+ * other exec stops as usual; a program would have to leave exactly these 64
+ * bits there by chance to pass unseen. */
+#define PT_EXEC_COOKIE 0x9c3a5e17d40b6f25ull
 
 /* Internal: jump targets while building (absolute indices or a label). */
-enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3 };
+enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3, PTF_SPECIAL = -4 /* - k */ };
+enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_NSPECIAL };
 
 struct ptf_builder {
     struct sock_filter *f;
     int n, cap;
     int jt[PTF_MAX], jf[PTF_MAX]; /* absolute targets, or PTF_* */
+};
+
+/* A run of system call numbers [lo, next segment's lo) with one action. */
+struct ptf_seg {
+    unsigned lo;
+    int act; /* PTF_TRACE, PTF_ALLOW or PTF_SPECIAL - k */
 };
 
 static inline void ptf_emit(struct ptf_builder *b, unsigned short code, unsigned k, int jt, int jf)
@@ -74,31 +91,56 @@ static inline void ptf_emit(struct ptf_builder *b, unsigned short code, unsigned
     b->n++;
 }
 
-/* Binary search over sorted numbers nr[lo, hi): TRACE on a match, else ALLOW. */
-static inline void ptf_tree(struct ptf_builder *b, const unsigned *nr, int lo, int hi)
+/* Binary search over the segments [i, j): one JGE per level, leaves are the
+ * actions themselves.  Returns where control goes for this subtree. */
+static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, int i, int j)
 {
-    if (hi - lo <= 4) {
-        for (int i = lo; i < hi; i++)
-            ptf_emit(b, BPF_JMP | BPF_JEQ | BPF_K, nr[i], PTF_TRACE,
-                     i + 1 < hi ? PTF_NEXT : PTF_ALLOW);
-        return;
-    }
-    int mid = (lo + hi) / 2;
+    if (j - i == 1)
+        return s[i].act;
+    int mid = (i + j) / 2;
     int at = b->n;
-    ptf_emit(b, BPF_JMP | BPF_JGE | BPF_K, nr[mid], 0, PTF_NEXT);
-    ptf_tree(b, nr, lo, mid);
-    if (at < PTF_MAX)
-        b->jt[at] = b->n; /* right half starts here */
-    ptf_tree(b, nr, mid, hi);
+    ptf_emit(b, BPF_JMP | BPF_JGE | BPF_K, s[mid].lo, 0, 0);
+    int left = ptf_tree(b, s, i, mid);
+    int right = ptf_tree(b, s, mid, j);
+    if (at < PTF_MAX) {
+        b->jt[at] = right;
+        b->jf[at] = left;
+    }
+    return at;
+}
+
+static inline int ptf_special_of(unsigned nr)
+{
+    switch (nr) {
+    case SYS_newfstatat:
+        return PTF_S_FSTATAT;
+    case SYS_statx:
+        return PTF_S_STATX;
+    case SYS_fcntl:
+        return PTF_S_FCNTL;
+    case SYS_execve:
+        return PTF_S_EXECVE;
+    case SYS_execveat:
+        return PTF_S_EXECVEAT;
+    }
+    return -1;
 }
 
 #define PTF_LD(field) ptf_emit(&b, BPF_LD | BPF_W | BPF_ABS, (unsigned)offsetof(struct seccomp_data, field), 0, 0)
-#define PTF_ARG_LO(i) ptf_emit(&b, BPF_LD | BPF_W | BPF_ABS, (unsigned)offsetof(struct seccomp_data, args[i]), 0, 0)
+#define PTF_ARG(i, hi)                                                                            \
+    ptf_emit(&b, BPF_LD | BPF_W | BPF_ABS,                                                         \
+             (unsigned)(offsetof(struct seccomp_data, args[i]) + ((hi) ? 4 : 0)), 0, 0)
 
-/* Build the program into out[cap]; returns its length, or -1. */
+/* Build the program into out[cap]; returns its length, or -1.
+ *
+ * The kernel runs a new filter once per system call number when it is
+ * installed (to cache the numbers it always allows), inside the seccomp()
+ * call of every routed exec; so the program is kept short and shallow: the
+ * traced numbers are merged into runs and found by a balanced tree of JGEs
+ * (about 6 levels), and only five numbers look at an argument. */
 static inline int pt_filter_build(struct sock_filter *out, int cap)
 {
-    unsigned nr[] = {PT_TRACED_SYSCALLS};
+    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl};
     int n = (int)(sizeof nr / sizeof *nr);
     for (int i = 1; i < n; i++) /* insertion sort: tiny, and no libc needed */
         for (int j = i; j > 0 && nr[j - 1] > nr[j]; j--) {
@@ -106,6 +148,33 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
             nr[j] = nr[j - 1];
             nr[j - 1] = t;
         }
+    /* segments: gaps ALLOW, runs of traced numbers TRACE, specials alone */
+    struct ptf_seg seg[2 * (sizeof nr / sizeof *nr) + 2];
+    int ns = 0;
+    seg[ns].lo = 0;
+    seg[ns++].act = PTF_ALLOW;
+    unsigned end = 0; /* first number not covered by the segments so far */
+    for (int i = 0; i < n; i++) {
+        unsigned x = nr[i];
+        if (i && x == nr[i - 1])
+            continue;
+        int sp = ptf_special_of(x);
+        int act = sp >= 0 ? PTF_SPECIAL - sp : PTF_TRACE;
+        if (x > end && seg[ns - 1].act != PTF_ALLOW) {
+            seg[ns].lo = end;
+            seg[ns++].act = PTF_ALLOW;
+        }
+        if (seg[ns - 1].lo == x)
+            seg[ns - 1].act = act; /* replaces an empty gap */
+        else if (!(act == PTF_TRACE && seg[ns - 1].act == PTF_TRACE && x == end)) {
+            seg[ns].lo = x;
+            seg[ns++].act = act;
+        }
+        end = x + 1;
+    }
+    seg[ns].lo = end; /* beyond the last traced number (x32 numbers too) */
+    seg[ns++].act = PTF_ALLOW;
+
     struct ptf_builder b;
     b.f = out;
     b.n = 0;
@@ -113,31 +182,30 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
     PTF_LD(arch);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, PTF_NEXT, PTF_ALLOW);
     PTF_LD(nr);
-    ptf_emit(&b, BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, PTF_ALLOW, PTF_NEXT); /* x32 */
-    /* newfstatat(fd, path, buf, flags): fstat when AT_EMPTY_PATH */
-    int a = b.n;
-    ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, PTF_NEXT, 0);
-    PTF_ARG_LO(3);
+    ptf_tree(&b, seg, 0, ns);
+    int special_at[PTF_NSPECIAL];
+    /* newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..): fstat when AT_EMPTY_PATH */
+    special_at[PTF_S_FSTATAT] = b.n;
+    PTF_ARG(3, 0);
     ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, PTF_TRACE);
-    if (a < PTF_MAX)
-        b.jf[a] = b.n;
-    /* statx(fd, path, flags, mask, buf) */
-    a = b.n;
-    ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, SYS_statx, PTF_NEXT, 0);
-    PTF_ARG_LO(2);
+    special_at[PTF_S_STATX] = b.n;
+    PTF_ARG(2, 0);
     ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, PTF_TRACE);
-    if (a < PTF_MAX)
-        b.jf[a] = b.n;
     /* fcntl(fd, cmd, ...): only the commands that change the fd table */
-    a = b.n;
-    ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, PTF_NEXT, 0);
-    PTF_ARG_LO(1);
+    special_at[PTF_S_FCNTL] = b.n;
+    PTF_ARG(1, 0);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, PTF_TRACE, PTF_NEXT);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, PTF_TRACE, PTF_NEXT);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_SETFD, PTF_TRACE, PTF_ALLOW);
-    if (a < PTF_MAX)
-        b.jf[a] = b.n;
-    ptf_tree(&b, nr, 0, n);
+    /* execve(path, argv, envp) / execveat(.., flags): the wrapper's cookie passes */
+    for (int k = 0; k < 2; k++) {
+        special_at[k ? PTF_S_EXECVEAT : PTF_S_EXECVE] = b.n;
+        PTF_ARG(k ? 5 : 3, 0);
+        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)PT_EXEC_COOKIE, PTF_NEXT, PTF_TRACE);
+        PTF_ARG(k ? 5 : 3, 1);
+        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(PT_EXEC_COOKIE >> 32), PTF_ALLOW,
+                 PTF_TRACE);
+    }
     int trace_at = b.n;
     ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
     int allow_at = b.n;
@@ -149,8 +217,11 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
             continue;
         int t[2] = {b.jt[i], b.jf[i]};
         for (int k = 0; k < 2; k++) {
-            int dst = t[k] == PTF_NEXT ? i + 1 : t[k] == PTF_TRACE ? trace_at
-                                               : t[k] == PTF_ALLOW ? allow_at : t[k];
+            int dst = t[k] == PTF_NEXT    ? i + 1
+                      : t[k] == PTF_TRACE ? trace_at
+                      : t[k] == PTF_ALLOW ? allow_at
+                      : t[k] <= PTF_SPECIAL ? special_at[PTF_SPECIAL - t[k]]
+                                            : t[k];
             int rel = dst - (i + 1);
             if (rel < 0 || rel > 255)
                 return -1;
@@ -164,6 +235,6 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
 }
 
 #undef PTF_LD
-#undef PTF_ARG_LO
+#undef PTF_ARG
 
 #endif

@@ -28,8 +28,15 @@ struct pt_sup_req {
     uint32_t magic; /* PT_SUP_MAGIC */
     int32_t tid;    /* the thread to trace: the caller's own */
     int32_t ppid;   /* the caller's parent (for the START record) */
-    int32_t flags;  /* reserved, 0 */
+    int32_t flags;  /* PT_SUP_REQ_* | class << 8 */
 };
+
+/* pt_sup_req.flags: the caller is its process's main thread and execs with
+ * PT_EXEC_COOKIE right after the answer, so its exec needs no stop: the
+ * supervisor announces the new image at its first stop (START with
+ * PT_TRACER_PTRACE_ROUTED) instead of at a PTRACE_EVENT_EXEC.  Bits 8-15
+ * carry the class the wrapper found. */
+#define PT_SUP_REQ_ROUTED 1
 
 enum pt_sup_status {
     PT_SUP_SEIZED = 0,  /* traced now: install the filter, then exec */

@@ -176,7 +176,12 @@ enum pt_fork_api { PT_FORK_FORK = 0, PT_FORK__FORK = 1, PT_FORK_ATFORK = 2 };
 enum pt_exit_api { PT_EXIT_EXIT = 0, PT_EXIT__EXIT = 1, PT_EXIT_DESTRUCTOR = 2, PT_EXIT_STATUS = 3 };
 
 /* PT_OP_START ret: who wrote the record (and traces the image) */
-enum pt_tracer { PT_TRACER_PRELOAD = 0, PT_TRACER_PTRACE = 1 };
+/* PT_TRACER_PTRACE_ROUTED: a START the supervisor writes at the first stop
+ * of an image an exec wrapper handed to it (or at its death): it carries the
+ * class only (argc = envc = 0, empty exe and cwd); the image's path, argv and
+ * environment are those of the wrapper's EXEC just before.  After an EXECFAIL
+ * (the exec did not happen) it is to be ignored. */
+enum pt_tracer { PT_TRACER_PRELOAD = 0, PT_TRACER_PTRACE = 1, PT_TRACER_PTRACE_ROUTED = 2 };
 
 /* PT_OP_CHMOD a3 (supervisor): 0 chmod family, 1 setxattr/removexattr family */
 

@@ -205,7 +205,9 @@ static int install_filter(void)
         return -EINVAL;
     struct sock_fprog fp = {(unsigned short)n, prog};
     long r = pt_sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
-    if (r == 0)
+    if (r == 0) /* SPEC_ALLOW: keep the program's speculation settings as they were */
+        r = pt_sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fp);
+    if (r == -EINVAL)
         r = pt_sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
     return (int)r;
 }
@@ -213,7 +215,7 @@ static int install_filter(void)
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
-static int route_exec(const char **why, char *reason, size_t cap)
+static int route_exec(int cls, const char **why, char *reason, size_t cap)
 {
     struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
     if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
@@ -228,8 +230,11 @@ static int route_exec(const char **why, char *reason, size_t cap)
         *why = "cannot create a socket to reach the supervisor";
         return 0;
     }
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pt_sys(SYS_gettid, 0, 0, 0),
-                            (int32_t)pt_sys(SYS_getppid, 0, 0, 0), 0};
+    long tid = pt_sys(SYS_gettid, 0, 0, 0);
+    /* the main thread keeps its tid across the exec: the supervisor can
+     * announce the image at its first stop instead of stopping it at exec */
+    int32_t fl = (tid == pt_sys(SYS_getpid, 0, 0, 0) ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8;
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl};
     struct pt_sup_rep rep;
     /* Wake the supervisor's wait loop after sending; send the wake-up again
      * every PT_SUP_RESEND_MS until it answers (30 s at most: a hung one). */
@@ -308,6 +313,25 @@ static int call_real(int kind, int dirfd, const char *path, char *const argv[],
     return -1;
 }
 
+/* The exec itself once the supervisor traces this thread: the raw system
+ * call with PT_EXEC_COOKIE in its spare argument, so the filter lets this
+ * one through (this record stands for it) instead of stopping the thread. */
+static int exec_traced(int kind, int dirfd, const char *path, char *const argv[],
+                       char *const envp[], int flags)
+{
+    long r;
+    if (kind == PT_EXK_EXECVE)
+        r = pt_sys6(SYS_execve, (long)path, (long)argv, (long)envp, (long)PT_EXEC_COOKIE, 0, 0);
+    else if (kind == PT_EXK_EXECVEAT)
+        r = pt_sys6(SYS_execveat, dirfd, (long)path, (long)argv, (long)envp, flags,
+                    (long)PT_EXEC_COOKIE);
+    else
+        r = pt_sys6(SYS_execveat, dirfd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH,
+                    (long)PT_EXEC_COOKIE);
+    errno = (int)-r;
+    return -1;
+}
+
 /* One real exec attempt, logged.  For fexecve, dirfd is the fd. */
 PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], char *const envp[],
                    int flags)
@@ -333,9 +357,11 @@ PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], ch
     pt_emit(&ev, seg, 3);
     const char *why = NULL;
     char whybuf[sizeof(((struct pt_sup_rep *)0)->reason)];
-    if (!(wants_route(cls) && route_exec(&why, whybuf, sizeof whybuf)))
+    int routed = wants_route(cls) && route_exec(cls, &why, whybuf, sizeof whybuf);
+    if (!routed)
         log_untraced(cls, lpath, reason, why);
-    int r = call_real(kind, dirfd, path, argv, env2, flags);
+    int r = routed ? exec_traced(kind, dirfd, path, argv, env2, flags)
+                   : call_real(kind, dirfd, path, argv, env2, flags);
     int e = errno;
     pt_log(PT_OP_EXECFAIL, fd, -1, e, 0, 0, 0, NULL, lpath ? lpath : "", NULL);
     errno = e;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,7 +79,9 @@ static int install_filter(void)
     struct sock_fprog fp = {(unsigned short)n, prog};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return -errno;
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0)
+    /* SPEC_ALLOW: keep the program's speculation settings as they were */
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fp) != 0 &&
+        (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0))
         return -errno;
     return 0;
 }
@@ -433,6 +436,11 @@ int main(int argc, char **argv)
         g_spin_ns = strtoull(spin, NULL, 10);
     if (argc > 1 && !strcmp(argv[1], "--shim"))
         return shim_main(argc, argv);
+    /* Every exec reads the new image's arguments and environment into a
+     * block that is freed right after: keep that memory instead of giving
+     * it back to the kernel (brk/munmap) and asking again each time. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
     const char *log = NULL;
     int i = 1;
     for (; i < argc; i++) {

@@ -86,6 +86,8 @@ static void reply(int conn, int status, const char *reason)
 /* Is tid a thread of pid? (a request may only ask for its own threads) */
 static int own_thread(int pid, int tid)
 {
+    if (tid == pid)
+        return 1; /* its main thread (the usual case): no look-up needed */
     char p[64];
     snprintf(p, sizeof p, "/proc/%d/task/%d", pid, tid);
     struct stat st;
@@ -135,10 +137,15 @@ static void serve_one(int c)
         reply(c, PT_SUP_FAILED, sup_ptrace_reason);
         return;
     }
+    int routed = (rq.flags & PT_SUP_REQ_ROUTED) && rq.tid == cr.pid;
     if (trace_known(rq.tid)) {
         reply(c, PT_SUP_ALREADY, NULL);
-    } else if (ptrace(PTRACE_SEIZE, rq.tid, 0, (void *)sup_seize_options()) == 0) {
-        trace_adopt(rq.tid, cr.pid, rq.ppid);
+    } else if (ptrace(PTRACE_SEIZE, rq.tid, 0,
+                      (void *)(routed ? SUP_ROUTED_OPTIONS : sup_seize_options())) == 0) {
+        if (routed)
+            trace_adopt_routed(rq.tid, cr.pid, rq.ppid, (rq.flags >> 8) & 0xff);
+        else
+            trace_adopt(rq.tid, cr.pid, rq.ppid);
         SUP_DEBUG("seized %d (pid %d) on request", rq.tid, cr.pid);
         reply(c, PT_SUP_SEIZED, NULL);
     } else {

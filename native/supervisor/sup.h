@@ -61,9 +61,13 @@ extern int sup_ptrace_ok;
 extern char sup_ptrace_reason[192];
 extern long sup_tracees; /* live traced threads */
 unsigned long sup_seize_options(void);
+#define SUP_ROUTED_OPTIONS (sup_seize_options() & ~(unsigned long)PTRACE_O_TRACEEXEC)
 /* A thread we just seized (request or root): tracked with logging off until
  * its next exec decides (the exec wrapper's own records cover it till then). */
 void trace_adopt(int tid, int pid, int ppid);
+/* The same for a PT_SUP_REQ_ROUTED request (seized without
+ * PTRACE_O_TRACEEXEC): its image is announced at its first stop. */
+void trace_adopt_routed(int tid, int pid, int ppid, int cls);
 int trace_known(int tid);
 int trace_is_process(int pid);
 /* One waitpid() result for a traced (or unknown) thread. */

@@ -68,6 +68,11 @@ struct proc {
     int nthreads;
     uint64_t *wbits; /* fds opened for writing (their version is taken at close) */
     int wwords;
+    /* routed (PT_SUP_REQ_ROUTED): the exec wrapper's image is announced at
+     * the next stop; exe_dev/exe_ino tell whether the exec happened */
+    int routed, routed_cls;
+    dev_t exe_dev;
+    ino_t exe_ino;
     struct proc *next;
 };
 
@@ -82,6 +87,7 @@ struct thr {
     int has1, has2;
     int fam, port;  /* connect/bind: decoded address */
     int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
+    int no_exec_ev; /* seized without PTRACE_O_TRACEEXEC (routed), until its first stop */
     struct thr *next;
 };
 
@@ -196,6 +202,32 @@ void trace_adopt(int tid, int pid, int ppid)
         thr_new(tid, p);
 }
 
+static int exe_id(int pid, struct stat *st)
+{
+    char exe[64];
+    proc_path(exe, pid, "exe", -1);
+    return stat(exe, st) == 0;
+}
+
+void trace_adopt_routed(int tid, int pid, int ppid, int cls)
+{
+    trace_adopt(tid, pid, ppid);
+    struct proc *p = proc_get(pid);
+    struct thr *t = thr_get(tid);
+    struct stat st;
+    if (!p || !t)
+        return;
+    p->routed = 1;
+    p->routed_cls = cls;
+    p->exe_dev = 0;
+    p->exe_ino = 0;
+    if (exe_id(pid, &st)) { /* the image before the exec */
+        p->exe_dev = st.st_dev;
+        p->exe_ino = st.st_ino;
+    }
+    t->no_exec_ev = 1;
+}
+
 /* A thread seen before the event that created it: /proc says whose it is. */
 static struct thr *thr_discover(int tid)
 {
@@ -248,8 +280,10 @@ static void want_exit_stop(struct thr *t)
 {
     if (t->exit_stop)
         return;
-    if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(sup_seize_options() | PTRACE_O_TRACEEXIT)) == 0)
+    if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)(sup_seize_options() | PTRACE_O_TRACEEXIT)) == 0) {
         t->exit_stop = 1;
+        t->no_exec_ev = 0;
+    }
 }
 
 static int wbit_get(struct proc *p, long fd)
@@ -364,12 +398,22 @@ static struct {
     int cls;
 } g_ccache[CCACHE];
 
+static int classify_stat(const char *path, const struct stat *stp);
+
 static int classify_cached(const char *path)
 {
     struct stat st;
     const char *reason;
     if (stat(path, &st) != 0)
         return pt_classify(AT_FDCWD, path, 0, &reason);
+    return classify_stat(path, &st);
+}
+
+/* The same for a file already stat()ed. */
+static int classify_stat(const char *path, const struct stat *stp)
+{
+    const struct stat st = *stp;
+    const char *reason;
     unsigned h = (unsigned)(st.st_ino * 2654435761u ^ st.st_dev) % CCACHE;
     if (g_ccache[h].ino == st.st_ino && g_ccache[h].dev == st.st_dev &&
         g_ccache[h].size == st.st_size && g_ccache[h].mtim.tv_sec == st.st_mtim.tv_sec &&
@@ -426,8 +470,152 @@ static void close_versions(struct thr *t, unsigned long lo, unsigned long hi)
     }
 }
 
+/* ---------------------------------------------------------------- answers at entry */
+
+/* The tracee's path as the supervisor can look it up: relative ones through
+ * /proc/PID/cwd or /proc/PID/fd/N, /proc/self and /proc/thread-self through
+ * the tracee's own entries (absolute paths are taken as they are: the
+ * tracee shares the supervisor's root).  0 when it does not fit. */
+static int tracee_path(char *buf, size_t cap, const struct thr *t, long dirfd, const char *path)
+{
+    int n;
+    if (path[0] == '/') {
+        if (!strncmp(path, "/proc/self/", 11))
+            n = snprintf(buf, cap, "/proc/%d/%s", P(t), path + 11);
+        else if (!strncmp(path, "/proc/thread-self/", 18))
+            n = snprintf(buf, cap, "/proc/%d/task/%d/%s", P(t), t->tid, path + 18);
+        else
+            n = snprintf(buf, cap, "%s", path);
+    } else if ((int)dirfd == AT_FDCWD) {
+        n = snprintf(buf, cap, "/proc/%d/cwd/%s", P(t), path);
+    } else {
+        n = snprintf(buf, cap, "/proc/%d/fd/%d/%s", P(t), (int)dirfd, path);
+    }
+    return n > 0 && (size_t)n < cap && n < PATH_MAX;
+}
+
+/* errno of a lookup through /proc/PID/fd/N: a dirfd the tracee does not
+ * have is EBADF for it, ENOENT for us. */
+static int fix_errno(const struct thr *t, long dirfd, const char *path, int e)
+{
+    if (e == ENOENT && path[0] != '/' && (int)dirfd != AT_FDCWD) {
+        char fdp[64];
+        proc_path(fdp, P(t), "fd", (int)dirfd);
+        struct stat st;
+        if (lstat(fdp, &st) != 0)
+            return EBADF;
+    }
+    return e;
+}
+
+/* Calls whose result the supervisor can compute at the entry stop by doing
+ * the same lookup itself, sparing the thread its exit stop: the stat and
+ * access families and readlink (they change nothing), and failures that
+ * follow from the file system as it is (open of a missing file without
+ * O_CREAT, unlink/rmdir of a missing path, mkdir of an existing one).
+ * Another process changing the file between this lookup and the call is the
+ * one case where the recorded result can differ from the program's.
+ * Returns 1 and the raw result in *rv when answered; 0: wait for the exit. */
+static int answer_at_entry(struct thr *t, long *rv)
+{
+    char path[PATH_MAX];
+    const uint64_t *a = t->a;
+    long dirfd = AT_FDCWD;
+    const char *p = t->s1;
+    struct stat st;
+    long r;
+    if (!t->has1)
+        return 0;
+    switch (t->nr) {
+    case SYS_newfstatat:
+    case SYS_statx:
+    case SYS_faccessat:
+    case SYS_faccessat2:
+    case SYS_readlinkat:
+    case SYS_openat:
+    case SYS_unlinkat:
+    case SYS_mkdirat:
+        dirfd = (long)(int)a[0];
+        break;
+    }
+    if (!p[0]) /* "" without AT_EMPTY_PATH: the kernel says ENOENT */
+        return (t->nr == SYS_newfstatat || t->nr == SYS_statx) ? (*rv = -ENOENT, 1) : 0;
+    if (!tracee_path(path, sizeof path, t, dirfd, p))
+        return 0;
+    switch (t->nr) {
+    case SYS_stat:
+        r = stat(path, &st);
+        break;
+    case SYS_lstat:
+        r = lstat(path, &st);
+        break;
+    case SYS_newfstatat:
+        r = fstatat(AT_FDCWD, path, &st, (int)a[3] & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
+        break;
+    case SYS_statx: {
+        struct statx sx;
+        r = syscall(SYS_statx, AT_FDCWD, path,
+                    (int)a[2] & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE),
+                    (unsigned)a[3], &sx);
+        break;
+    }
+    case SYS_access:
+        r = faccessat(AT_FDCWD, path, (int)a[1], 0);
+        break;
+    case SYS_faccessat:
+        r = faccessat(AT_FDCWD, path, (int)a[2], 0);
+        break;
+    case SYS_faccessat2:
+        r = syscall(SYS_faccessat2, AT_FDCWD, path, (int)a[2], (int)a[3]);
+        break;
+    case SYS_readlink:
+    case SYS_readlinkat: {
+        long cap = (long)(t->nr == SYS_readlink ? a[2] : a[3]);
+        if (cap <= 0)
+            return 0;
+        r = readlink(path, t->s2, SLEN - 1);
+        if (r >= 0) {
+            t->s2[r] = 0;
+            t->has2 = 1;
+            if (r > cap)
+                r = cap; /* what the program gets: a truncated name */
+        }
+        break;
+    }
+    case SYS_open:
+    case SYS_openat: {
+        int fl = (int)(t->nr == SYS_open ? a[1] : a[2]);
+        if (fl & (O_CREAT | O_TMPFILE))
+            return 0;
+        if (fstatat(AT_FDCWD, path, &st, (fl & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 ||
+            (errno != ENOENT && errno != ENOTDIR))
+            return 0; /* it exists: only the call itself knows its fd */
+        r = -1;
+        break;
+    }
+    case SYS_unlink:
+    case SYS_rmdir:
+    case SYS_unlinkat:
+        if (lstat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+            return 0;
+        r = -1;
+        break;
+    case SYS_mkdir:
+    case SYS_mkdirat:
+        if (lstat(path, &st) != 0)
+            return 0;
+        errno = EEXIST;
+        r = -1;
+        break;
+    default:
+        return 0;
+    }
+    *rv = r < 0 ? -fix_errno(t, dirfd, p, errno) : r;
+    return 1;
+}
+
 /* Decode a syscall entry; returns 1 when its exit must be seen. */
-static int on_entry(struct thr *t, long nr, const uint64_t *a)
+static int decode_entry(struct thr *t, long nr, const uint64_t *a)
 {
     t->nr = nr;
     memcpy(t->a, a, sizeof t->a);
@@ -546,19 +734,25 @@ static int on_entry(struct thr *t, long nr, const uint64_t *a)
     return 0;
 }
 
+static void on_result(struct thr *t, long rv);
+
+/* A traced call at its entry stop: 1 when its exit stop must be seen. */
+static int on_entry(struct thr *t, long nr, const uint64_t *a)
+{
+    long rv;
+    int want = decode_entry(t, nr, a);
+    if (want && answer_at_entry(t, &rv)) {
+        on_result(t, rv);
+        return 0;
+    }
+    return want;
+}
+
 /* ---------------------------------------------------------------- exit */
 
-static void on_exit_stop(struct thr *t)
+/* The record of a call whose raw result (value or -errno) is rv. */
+static void on_result(struct thr *t, long rv)
 {
-    if (!t->insys)
-        return;
-    t->insys = 0;
-    errno = 0;
-    long rv = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
-    if (errno)
-        return;
-    if (rv <= -512 && rv >= -516)
-        return; /* interrupted; the restart comes through the filter again */
     long r = rv < 0 && rv > -4096 ? -1 : rv;
     int e = rv < 0 && rv > -4096 ? (int)-rv : 0;
     const uint64_t *a = t->a;
@@ -649,8 +843,13 @@ static void on_exit_stop(struct thr *t)
         int at = t->nr == SYS_readlinkat;
         uint64_t buf = at ? a[2] : a[1];
         long n = r > 0 ? (r < SLEN - 1 ? r : SLEN - 1) : 0;
-        int got = n > 0 && mem_read(t->tid, buf, t->s2, (size_t)n) == n;
-        t->s2[got ? n : 0] = 0;
+        int got = t->has2; /* answered at entry: the name is there already */
+        if (!got) {
+            got = n > 0 && mem_read(t->tid, buf, t->s2, (size_t)n) == n;
+            t->s2[got ? n : 0] = 0;
+        } else {
+            t->s2[n] = 0;
+        }
         struct pt_ev ev = {PT_OP_READLINK, at ? (int)a[0] : AT_FDCWD, r, e, 0, 0, 0, NULL};
         struct pt_seg seg[2] = {{s1, -1, NULL, 0}, {t->s2, -1, NULL, 0}};
         sup_emit(P(t), t->tid, &ev, seg, r >= 0 && got ? 2 : 1);
@@ -816,6 +1015,20 @@ static void on_exit_stop(struct thr *t)
     }
 }
 
+static void on_exit_stop(struct thr *t)
+{
+    if (!t->insys)
+        return;
+    t->insys = 0;
+    errno = 0;
+    long rv = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
+    if (errno)
+        return;
+    if (rv <= -512 && rv >= -516)
+        return; /* interrupted; the restart comes through the filter again */
+    on_result(t, rv);
+}
+
 /* ---------------------------------------------------------------- events */
 
 static void resume(int tid, int req, int sig)
@@ -852,6 +1065,7 @@ static void on_fork(struct thr *t, int ev)
         if (!ct)
             ct = thr_new(child, pp);
         ct->exit_stop = t->exit_stop; /* options are inherited */
+        ct->no_exec_ev = t->no_exec_ev;
         return;
     }
     struct thr *ct = thr_get(child);
@@ -862,6 +1076,7 @@ static void on_fork(struct thr *t, int ev)
         ct = thr_new(child, cp);
     }
     ct->exit_stop = t->exit_stop;
+    ct->no_exec_ev = t->no_exec_ev;
     if (!pp->logging)
         return;
     if (ev == PTRACE_EVENT_FORK)
@@ -903,6 +1118,7 @@ static struct thr *on_exec(struct thr *t, int tid)
     }
     t->insys = 0;
     struct proc *p = t->p;
+    p->routed = 0;
     free(p->wbits); /* a new image: its own writes are tracked from here */
     p->wbits = NULL;
     p->wwords = 0;
@@ -935,6 +1151,36 @@ static struct thr *on_exec(struct thr *t, int tid)
     return t;
 }
 
+/* The START of a routed image: path, argv and env are the wrapper's EXEC. */
+static void routed_start(struct proc *p, int tid, int cls)
+{
+    struct pt_ev ev = {PT_OP_START, p->ppid, PT_TRACER_PTRACE_ROUTED, cls, 0, 0, 0, NULL};
+    struct pt_seg seg[2] = {{"", -1, NULL, 0}, {"", -1, NULL, 0}};
+    sup_emit(p->pid, tid, &ev, seg, 2);
+}
+
+/* First stop of a routed process since its request: did the exec happen
+ * (its executable is no longer the requester's)?  Then its image begins
+ * here; if not, it stays quiet (the preload library still runs in it). */
+static void routed_first_stop(struct thr *t)
+{
+    struct proc *p = t->p;
+    struct stat st;
+    char exe[64];
+    p->routed = 0;
+    proc_path(exe, p->pid, "exe", -1);
+    if (stat(exe, &st) != 0 || (st.st_dev == p->exe_dev && st.st_ino == p->exe_ino))
+        return;
+    int cls = classify_stat(exe, &st);
+    free(p->wbits);
+    p->wbits = NULL;
+    p->wwords = 0;
+    p->cls = cls;
+    p->logging = cls != PT_CLASS_DYNAMIC && !g_quiet; /* dynamic: the library runs in it */
+    if (p->logging)
+        routed_start(p, t->tid, cls);
+}
+
 /* A thread about to exit: the leader's written fds get their final version. */
 static void on_exit_event(struct thr *t)
 {
@@ -945,6 +1191,12 @@ static void on_exit_event(struct thr *t)
 static void on_death(struct thr *t, int status)
 {
     struct proc *p = t->p;
+    if (p->routed && t->tid == p->pid && !g_quiet) {
+        /* dead before any stop: whether it exec'd, only the log can tell
+         * (ingest ignores this START after an EXECFAIL) */
+        p->logging = 1;
+        routed_start(p, t->tid, p->routed_cls);
+    }
     if (t->tid == p->pid)
         LOG(t, PT_OP_EXIT, -1, 0, 0, status, PT_EXIT_STATUS, 0, NULL, NULL, NULL);
     thr_del(t);
@@ -962,6 +1214,13 @@ void trace_event(int tid, int status)
         return;
     if (!t)
         t = thr_discover(tid);
+    if (t->p->routed)
+        routed_first_stop(t);
+    if (t->no_exec_ev) { /* its next exec (a traced execve) must be seen */
+        unsigned long o = sup_seize_options() | (t->exit_stop ? PTRACE_O_TRACEEXIT : 0);
+        if (ptrace(PTRACE_SETOPTIONS, tid, 0, (void *)o) == 0)
+            t->no_exec_ev = 0;
+    }
     int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
     if (sig == (SIGTRAP | 0x80)) {
         if (t->p->logging)

@@ -23,6 +23,7 @@ cc_ "$HERE/ptdump.c" -o "$T/ptdump"
 cc_ "$HERE/t_filter.c" -o "$T/t_filter"
 cc_ "$HERE/t_noptrace.c" -o "$T/t_noptrace"
 cc_ "$HERE/t_exec_static.c" -o "$T/t_exec_static"
+cc_ "$HERE/t_exec_fail.c" -o "$T/t_exec_fail"
 cc_ "$HERE/t_spawn_static.c" -o "$T/t_spawn_static"
 if ! $CC -static -O1 -pthread $INC "$HERE/t_sup_static.c" -o "$T/t_sup_static" 2>/dev/null ||
    ! $CC -static -O1 $INC "$HERE/t_uring.c" -o "$T/t_uring" 2>/dev/null; then
@@ -96,7 +97,10 @@ CHILD=$(sed -n 's/.* child=\([0-9]*\) .*/\1/p' "$W/auto.out")
 check "preload START of the dynamic root (tracer preload)" has auto "^START pid=$MYPID .*ret=0 .*t_exec_static"
 check "preload EXEC of the static target, class static" has auto "^EXEC pid=$MYPID .*a3=1 .*t_sup_static\""
 check "no UNTRACED record (routed to the supervisor)" sh -c "! grep -q '^UNTRACED' '$W/auto.txt'"
-check "supervisor START for the static image, same pid" has auto "^START pid=$MYPID .*ret=1 err=1 .*t_sup_static"
+check "routed START (class static, no exec stop) for the static image, same pid" \
+    has auto "^START pid=$MYPID .*ret=2 err=1 "
+check "... after the wrapper's EXEC and before the image's own records" sh -c \
+    "grep -n '^EXEC pid=$MYPID .*t_sup_static\"\\|^START pid=$MYPID .*ret=2\\|^RENAME pid=$MYPID' '$W/auto.txt' | cut -d' ' -f1 | tr '\\n' ' ' | grep -q '^[0-9]*:EXEC [0-9]*:START [0-9]*:RENAME'"
 check "its files are recorded" has auto "^RENAME pid=$MYPID .*\"x.txt\" \"y.txt\""
 check "its child's /bin/true runs preloaded: preload START, not the supervisor's" \
     sh -c "grep -q '^START pid=$CHILD .*ret=0 .*\"/bin/true\"' '$W/auto.txt' && ! grep -q '^START pid=$CHILD .*ret=1 ' '$W/auto.txt'"
@@ -104,6 +108,20 @@ check "no loader opens logged for the preloaded child (no double logging)" \
     sh -c "! grep -q '^OPEN pid=$CHILD .*libc.so' '$W/auto.txt'"
 check "header: root_pid is the supervisor" sh -c "'$T/ptdump' -h '$LOGDIR/ptsup.$$.auto' | grep -q 'root_pid=[1-9]'"
 check "log clean" clean_log auto
+
+echo "3b --mode auto: a routed exec that fails, then one that works"
+cp "$T/t_sup_static" "$W/noexec_static" && chmod 644 "$W/noexec_static"
+sup efail auto "$T/t_exec_fail" "$W/noexec_static" "$T/t_sup_static" 0
+RC=$?
+check "exit status 0" test $RC = 0
+MYPID=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$W/efail.out")
+check "the failed exec: EXECFAIL EACCES" has efail "^EXECFAIL pid=$MYPID .*err=13 "
+check "the program's own open after it is logged once (the library's, not the supervisor's)" \
+    sh -c "test \$(grep -c '^OPEN pid=$MYPID .*\"after.txt\"' '$W/efail.txt') = 1"
+check "no image announced for the failed exec" sh -c "! grep -q '^START .*ret=2 ' '$W/efail.txt'"
+check "the second exec: START at the exec event, class static" has efail "^START pid=$MYPID .*ret=1 err=1 .*t_sup_static"
+check "its files are recorded" has efail "^RENAME pid=$MYPID .*\"x.txt\" \"y.txt\""
+check "log clean" clean_log efail
 
 echo "4 signal death of a static program"
 sup sig ptrace "$T/t_sup_static" kill

@@ -53,6 +53,7 @@ EXIT_API = {0: "exit", 1: "_exit", 2: "return", 3: "status"}
 # START ret: who wrote the record (PT_TRACER_*)
 TRACER_PRELOAD = 0
 TRACER_PTRACE = 1
+TRACER_PTRACE_ROUTED = 2  # class only: path, argv and env are the EXEC's
 # header flags (PT_HDR_*)
 HDR_ROUTE = 1
 

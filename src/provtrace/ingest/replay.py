@@ -296,6 +296,12 @@ class Replayer:
     def _start(self, rec: Record, proc: Proc) -> None:
         s = rec.strings
         argc, envc, nobj = int(rec.a1), int(rec.a2), int(rec.a3)
+        if rec.ret == lf.TRACER_PTRACE_ROUTED:  # the class only: the rest is the EXEC's
+            if proc.pending is None or not proc.pending.get("path"):
+                return  # the exec it stood for failed (EXECFAIL came first)
+            s = [s[0] if s else "", s[1] if len(s) > 1 else "", *proc.pending["argv"],
+                 *(proc.pending["env"] or [])]
+            argc, envc, nobj = len(proc.pending["argv"]), len(proc.pending["env"] or []), 0
         cwd = s[1] if len(s) > 1 and s[1].startswith("/") else proc.cwd
         proc.cwd = cwd
         exe = s[0] if s else ""
@@ -305,7 +311,7 @@ class Replayer:
         objs = s[2 + argc + envc:2 + argc + envc + nobj]
         exe_class = "dynamic"
         # ret: who wrote it: the preload library in the image, or the supervisor tracing it
-        ptraced = rec.ret == lf.TRACER_PTRACE
+        ptraced = rec.ret in (lf.TRACER_PTRACE, lf.TRACER_PTRACE_ROUTED)
         pending = proc.pending
         if pending is not None and pending.get("path"):
             # The argv given to execve: for a #! script the new image's own argv is the
