@@ -35,6 +35,7 @@ from oracle.runner import STRACE_FLAGS, TRACE_SET, clean_env, provtrace_command
 pytestmark = pytest.mark.oracle
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+REPO = Path(__file__).resolve().parent.parent
 # operations compared call by call (successful calls, one row each)
 COUNTED = {"open", "stat", "access", "readlink", "unlink", "mkdir", "mknod", "rename", "link", "symlink",
            "truncate", "utime", "chmod", "chown", "chdir", "exec"}
@@ -62,6 +63,11 @@ def busybox() -> str:
     return path
 
 
+# Fixtures the native C suite has too: one source each (native/tests).
+SHARED_FIXTURES = {"static_uring": REPO / "native" / "tests" / "t_uring.c",
+                   "static_noptrace": REPO / "native" / "tests" / "t_noptrace.c"}
+
+
 @pytest.fixture(scope="session")
 def static_bins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The C fixtures: static_atthreads, static_exit, static_uring linked -static; the rest dynamic."""
@@ -71,7 +77,8 @@ def static_bins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, static in (("static_atthreads", True), ("static_exit", True), ("static_uring", True),
                          ("static_rawasm", False), ("static_noptrace", False)):
         exe = out / name
-        cmd = ["gcc", "-O1", "-Wall", "-pthread", "-o", str(exe), str(PROGRAMS / f"{name}.c")]
+        src = SHARED_FIXTURES.get(name, PROGRAMS / f"{name}.c")
+        cmd = ["gcc", "-O1", "-Wall", "-pthread", "-o", str(exe), str(src)]
         proc = subprocess.run(cmd + (["-static"] if static else []), capture_output=True, text=True)
         if proc.returncode != 0:
             if static and "cannot find -lc" in proc.stderr:

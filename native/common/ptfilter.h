@@ -237,4 +237,31 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
 #undef PTF_LD
 #undef PTF_ARG
 
+/* Raw system call (no errno, no wrappers: the preload library's own calls
+ * must not be logged): the result, or -errno. */
+static inline long ptf_sys3(long n, long a, long b, long c)
+{
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* Build and install the filter in the calling thread (no_new_privs first,
+ * as an unprivileged process must).  SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps
+ * the program's speculation settings as they were natively.  0 or -errno. */
+static inline int pt_filter_install(void)
+{
+    struct sock_filter prog[PTF_MAX];
+    int n = pt_filter_build(prog, PTF_MAX);
+    if (n < 0)
+        return -22; /* EINVAL */
+    struct sock_fprog fp = {(unsigned short)n, prog};
+    long r = ptf_sys3(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
+    if (r == 0)
+        r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, (long)&fp);
+    if (r == -22) /* a kernel older than 4.17 */
+        r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&fp);
+    return (int)r;
+}
+
 #endif

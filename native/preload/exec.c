@@ -197,21 +197,6 @@ static void copy_reason(char *dst, size_t cap, const char *a, const char *b)
     dst[n] = 0;
 }
 
-static int install_filter(void)
-{
-    struct sock_filter prog[PTF_MAX];
-    int n = pt_filter_build(prog, PTF_MAX);
-    if (n < 0)
-        return -EINVAL;
-    struct sock_fprog fp = {(unsigned short)n, prog};
-    long r = pt_sys6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
-    if (r == 0) /* SPEC_ALLOW: keep the program's speculation settings as they were */
-        r = pt_sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fp);
-    if (r == -EINVAL)
-        r = pt_sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp);
-    return (int)r;
-}
-
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
@@ -260,7 +245,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     if (rep.status == PT_SUP_ALREADY)
         return 1;
     if (rep.status == PT_SUP_SEIZED) {
-        if (install_filter() == 0)
+        if (pt_filter_install() == 0)
             return 1;
         *why = "cannot install the seccomp filter";
         PT_DEBUG("seccomp filter refused after PTRACE_SEIZE");

@@ -68,24 +68,6 @@ static void die(int code, const char *fmt, ...)
     exit(code);
 }
 
-/* ---------------------------------------------------------------- filter */
-
-static int install_filter(void)
-{
-    struct sock_filter prog[PTF_MAX];
-    int n = pt_filter_build(prog, PTF_MAX);
-    if (n < 0)
-        return -EINVAL;
-    struct sock_fprog fp = {(unsigned short)n, prog};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return -errno;
-    /* SPEC_ALLOW: keep the program's speculation settings as they were */
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fp) != 0 &&
-        (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0))
-        return -errno;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- status */
 
 static int g_status_fd = -1;
@@ -319,7 +301,7 @@ static int start_root(char **cmd)
             ;
         close(go[0]);
         if (c == 'T') {
-            int rc = install_filter();
+            int rc = pt_filter_install();
             if (rc < 0)
                 dprintf(2, "provtrace: cannot install the seccomp filter (%s); %s runs untraced\n",
                         strerror(-rc), cmd[0]);
@@ -405,7 +387,7 @@ static int shim_main(int argc, char **argv)
     } else {
         why = "no session";
     }
-    if (status == PT_SUP_SEIZED && install_filter() != 0)
+    if (status == PT_SUP_SEIZED && pt_filter_install() != 0)
         why = "cannot install the seccomp filter";
     if (status < 0 && sess && sup_hdr()) {
         const char *cr = NULL;
