@@ -18,27 +18,10 @@
     static void *slot_;                                                                          \
     __typeof__(T) real = (__typeof__(T))pt_real(&slot_, name)
 
-PT_EXPORT pid_t fork(void)
+/* fork and _Fork: the child resets its per-process state (fork's atfork
+ * handler did it already; _Fork runs none), the parent logs the child. */
+static pid_t fork_common(pid_t (*real)(void), int api)
 {
-    REALFN(pid_t(*)(void), "fork");
-    if (!real) {
-        errno = ENOSYS;
-        return -1;
-    }
-    pid_t r = real();
-    int e = errno;
-    if (r == 0)
-        pt_child_reset(); /* the atfork handler did it too; harmless */
-    else if (r > 0 && pt_on())
-        pt_log(PT_OP_FORK, -1, r, 0, PT_FORK_FORK, 0, 0, NULL, NULL, NULL);
-    errno = e;
-    return r;
-}
-
-/* _Fork runs no atfork handlers: reset here. */
-PT_EXPORT pid_t _Fork(void)
-{
-    REALFN(pid_t(*)(void), "_Fork");
     if (!real) {
         errno = ENOSYS;
         return -1;
@@ -48,9 +31,21 @@ PT_EXPORT pid_t _Fork(void)
     if (r == 0)
         pt_child_reset();
     else if (r > 0 && pt_on())
-        pt_log(PT_OP_FORK, -1, r, 0, PT_FORK__FORK, 0, 0, NULL, NULL, NULL);
+        pt_log(PT_OP_FORK, -1, r, 0, api, 0, 0, NULL, NULL, NULL);
     errno = e;
     return r;
+}
+
+PT_EXPORT pid_t fork(void)
+{
+    REALFN(pid_t(*)(void), "fork");
+    return fork_common(real, PT_FORK_FORK);
+}
+
+PT_EXPORT pid_t _Fork(void)
+{
+    REALFN(pid_t(*)(void), "_Fork");
+    return fork_common(real, PT_FORK__FORK);
 }
 
 /* ---------------------------------------------------------------- vfork */
