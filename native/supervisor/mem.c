@@ -33,6 +33,8 @@ long mem_str(int pid, uint64_t addr, char *buf, size_t cap)
     size_t have = 0;
     while (have < cap - 1) {
         size_t room = PAGE - (size_t)((addr + have) % PAGE);
+        if (have == 0 && room > 256)
+            room = 256; /* most paths are short: do not copy a whole page for them */
         if (room > cap - 1 - have)
             room = cap - 1 - have;
         long got = mem_read(pid, addr + have, buf + have, room);
