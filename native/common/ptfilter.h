@@ -40,7 +40,9 @@
 #endif
 
 /* Traced (newfstatat, statx and fcntl get argument checks; execve and
- * execveat let the wrapper's PT_EXEC_COOKIE through). */
+ * execveat let the wrapper's PT_EXEC_COOKIE through).  chroot, pivot_root,
+ * unshare and setns are seen only to know when a process may stop sharing
+ * the supervisor's root and mounts (they are not recorded). */
 #define PT_TRACED_SYSCALLS                                                                       \
     SYS_open, SYS_creat, SYS_openat, SYS_openat2, SYS_open_by_handle_at, SYS_stat, SYS_lstat,    \
         SYS_statfs, SYS_getxattr, SYS_lgetxattr, SYS_listxattr, SYS_llistxattr, SYS_access,      \
@@ -52,7 +54,7 @@
         SYS_fchownat, SYS_setxattr, SYS_lsetxattr, SYS_removexattr, SYS_lremovexattr,            \
         SYS_chdir, SYS_fchdir, SYS_close, SYS_close_range, SYS_dup, SYS_dup2, SYS_dup3,          \
         SYS_pipe, SYS_pipe2, SYS_execve, SYS_execveat, SYS_connect, SYS_bind, SYS_accept,        \
-        SYS_accept4, SYS_io_uring_setup
+        SYS_accept4, SYS_io_uring_setup, SYS_chroot, SYS_pivot_root, SYS_unshare, SYS_setns
 
 #define PTF_MAX 160 /* instructions; the program is about 70 */
 

@@ -71,6 +71,7 @@ struct proc {
     /* routed (PT_SUP_REQ_ROUTED): the exec wrapper's image is announced at
      * the next stop; exe_dev/exe_ino tell whether the exec happened */
     int routed, routed_cls;
+    int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
     dev_t exe_dev;
     ino_t exe_ino;
     struct proc *next;
@@ -114,6 +115,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->ppid = ppid;
     p->logging = from ? from->logging : !g_quiet;
     p->cls = from ? from->cls : PT_CLASS_UNKNOWN;
+    p->same_root = from ? from->same_root : 0;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
         if (p->wbits) {
@@ -494,6 +496,29 @@ static int tracee_path(char *buf, size_t cap, const struct thr *t, long dirfd, c
     return n > 0 && (size_t)n < cap && n < PATH_MAX;
 }
 
+/* Does the process see the file system as the supervisor does (same root
+ * directory, same mount namespace)?  Only then can the supervisor look a
+ * path up for it.  Remembered until it calls chroot, pivot_root, unshare
+ * or setns (traced for this alone). */
+static int same_root(struct proc *p)
+{
+    if (!p->same_root) {
+        static struct stat my_root, my_mnt;
+        static int mine = -1;
+        if (mine < 0)
+            mine = stat("/", &my_root) == 0 && stat("/proc/self/ns/mnt", &my_mnt) == 0;
+        char path[64];
+        struct stat r, m;
+        proc_path(path, p->pid, "root", -1);
+        int ok = mine && stat(path, &r) == 0 && r.st_dev == my_root.st_dev &&
+                 r.st_ino == my_root.st_ino;
+        proc_path(path, p->pid, "ns/mnt", -1);
+        ok = ok && stat(path, &m) == 0 && m.st_dev == my_mnt.st_dev && m.st_ino == my_mnt.st_ino;
+        p->same_root = ok ? 1 : -1;
+    }
+    return p->same_root > 0;
+}
+
 /* errno of a lookup through /proc/PID/fd/N: a dirfd the tracee does not
  * have is EBADF for it, ENOENT for us. */
 static int fix_errno(const struct thr *t, long dirfd, const char *path, int e)
@@ -524,7 +549,7 @@ static int answer_at_entry(struct thr *t, long *rv)
     const char *p = t->s1;
     struct stat st;
     long r;
-    if (!t->has1)
+    if (!t->has1 || !same_root(t->p))
         return 0;
     switch (t->nr) {
     case SYS_newfstatat:
@@ -724,6 +749,12 @@ static int decode_entry(struct thr *t, long nr, const uint64_t *a)
     case SYS_bind:
         read_sockaddr(t, a[1], (long)(int)a[2]);
         return 1;
+    case SYS_chroot:
+    case SYS_pivot_root:
+    case SYS_unshare:
+    case SYS_setns:
+        t->p->same_root = 0; /* look again at the next lookup */
+        return 0;
     case SYS_execve:
         log_exec(t, AT_FDCWD, a[0], a[1], a[2]);
         return 1;
