@@ -463,3 +463,25 @@ def test_io_uring_is_named_as_a_blind_spot(tmp_path: Path, static_bins: dict) ->
     assert re.search(r"blind spot: .*static_uring set up io_uring", err), err
     spots = json.loads(_rows(tmp_path / "s.db", "SELECT blind_spots FROM runs")[0][0])
     assert [s["kind"] for s in spots] == ["io_uring"]
+
+
+def test_lookups_follow_a_program_into_its_chroot(tmp_path: Path, busybox: str) -> None:
+    """The supervisor answers stat-like calls itself, but only while the program sees the
+    files it sees: inside a chroot, /inside exists and /etc/hostname does not."""
+    unshare = _require("unshare", "util-linux")
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(busybox, root / "busybox")
+    (root / "inside").write_text("x\n")
+    if subprocess.run([unshare, "-r", "true"], capture_output=True).returncode != 0:
+        pytest.skip("user namespaces are not available here (unshare -r fails)")
+    script = "ls /inside; ls /etc/hostname; true"
+    proc = _record([unshare, "-r", busybox, "chroot", str(root), "/busybox", "sh", "-c", script],
+                   tmp_path, tmp_path / "s.db", clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert b"/inside" in proc.stdout
+    rows = _rows(tmp_path / "s.db", "SELECT f.path, e.result FROM file_events e JOIN files f ON f.id = e.file_id "
+                                    "WHERE e.op = 'stat' AND f.path IN ('/inside', '/etc/hostname')")
+    results = {path: {r for p, r in rows if p == path} for path in ("/inside", "/etc/hostname")}
+    assert results["/inside"] == {0}, rows
+    assert results["/etc/hostname"] and 0 not in results["/etc/hostname"], rows
