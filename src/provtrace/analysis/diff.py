@@ -23,7 +23,7 @@ from typing import Any
 
 from ..store import Store
 from .classify import RunFiles, classify_run
-from .facts import E_HASH, E_PATH, Exec, Proc, Prov
+from .facts import E_HASH, E_PATH, Exec, Process, Prov
 from .paths import is_system
 
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|KEY|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION", re.I)
@@ -80,7 +80,7 @@ def _exec_key(x: Exec) -> tuple:
     return (x.path, x.script[E_PATH] if x.script else (x.argv[0] if x.argv else None))
 
 
-def _match_execs(pa: list[Proc], pb: list[Proc]) -> tuple[list[tuple[Exec, Exec | None]], list[Exec]]:
+def _match_execs(pa: list[Process], pb: list[Process]) -> tuple[list[tuple[Exec, Exec | None]], list[Exec]]:
     """Pairs (exec of B, its match in A or None), in B's order; and A's execs with no match."""
     seen: Counter = Counter()
     index: dict[tuple, Exec] = {}
@@ -104,7 +104,7 @@ def _match_execs(pa: list[Proc], pb: list[Proc]) -> tuple[list[tuple[Exec, Exec 
     return pairs, only_a
 
 
-def _exec_inputs(prov: Prov, proc: Proc, x: Exec) -> dict[str, str | None]:
+def _exec_inputs(prov: Prov, proc: Process, x: Exec) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for e in prov.reads(proc.id):
         if not is_system(e[E_PATH]) and prov.effective_exec(proc, e) is x:
@@ -112,7 +112,7 @@ def _exec_inputs(prov: Prov, proc: Proc, x: Exec) -> dict[str, str | None]:
     return out
 
 
-def _divergence(prov: Prov, pa: list[Proc], pb: list[Proc]) -> dict[str, Any] | None:
+def _divergence(prov: Prov, pa: list[Process], pb: list[Process]) -> dict[str, Any] | None:
     pairs, only_a = _match_execs(pa, pb)
     procs = {p.id: p for p in pa + pb}
     differing = []
@@ -160,7 +160,7 @@ def _divergence(prov: Prov, pa: list[Proc], pb: list[Proc]) -> dict[str, Any] | 
             "executable": x.path, "reasons": why}
 
 
-def _processes(pa: list[Proc], pb: list[Proc]) -> tuple[dict[str, list], dict[str, Any]]:
+def _processes(pa: list[Process], pb: list[Process]) -> tuple[dict[str, list], dict[str, Any]]:
     pairs, only_a = _match_execs(pa, pb)
     procs = {p.id: p for p in pa + pb}
     changed_args = []

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Iterable
 
 from ..store import Store
+from ..store.queries import Exec, Process, load_processes
 from .errors import EmptyStoreError
 from .paths import is_interpreter, is_system, resolve
 
@@ -46,7 +47,8 @@ _IO_FILTER = (f"e.kind IN {IO_KINDS!r} AND e.op NOT IN {_SKIP_OPS!r} "
               "AND (e.result IS NULL OR e.result >= 0)")
 # A whole run is read without joins (a join per row is most of the query's time), then the
 # files and versions it names, once each, by id in batches under SQLite's parameter limit.
-_RUN_EVENT_COLS = "e.id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id, e.file2_id, e.version_id"
+_RUN_EVENT_COLS = ("e.id, e.process_id, e.exec_id, e.seq, e.ts_ns, e.op, e.kind, e.api, e.file_id, e.file2_id, "
+                   "e.version_id")
 _VERSION_COLS = "v.hash, v.size, v.dev, v.ino, v.mtime_ns, v.ctime_ns"
 _NO_VERSION = (None,) * 6
 IDS_PER_QUERY = 900
@@ -90,56 +92,6 @@ def first_reads(events: Iterable[Ev]) -> list[Ev]:
     return out
 
 
-@dataclass(eq=False)
-class Exec:
-    """A program image loaded in a process."""
-
-    id: int
-    process_id: int
-    seq: int
-    ts_ns: int | None
-    argv: list[str]
-    cwd: str | None
-    env_id: int | None
-    tracer: str
-    exe_class: str | None
-    path: str | None
-    file_id: int | None
-    version_id: int | None
-    hash: str | None
-    size: int | None
-    stat_key: tuple | None
-    script: Ev | None = None  # the script an interpreter ran (python fit.py -> fit.py)
-
-    @property
-    def label(self) -> str:
-        """The command line, as a shell would show it."""
-        import shlex
-
-        return shlex.join(self.argv) if self.argv else (self.path or "?")
-
-
-@dataclass(eq=False)
-class Proc:
-    """A process of a run with its execs, in order."""
-
-    id: int
-    run_id: int
-    pid: int
-    parent_id: int | None
-    creation: str | None
-    start_ns: int | None
-    end_ns: int | None
-    exit_code: int | None
-    signal: int | None
-    execs: list[Exec] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        """The commands this process ran (``(forked)`` if it never exec'd)."""
-        return " ; ".join(x.label for x in self.execs) if self.execs else "(forked, no exec)"
-
-
 @dataclass
 class RunInfo:
     """The run row, decoded, with its machine's host name."""
@@ -167,13 +119,13 @@ class Prov:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._runs: dict[int, RunInfo] = {}
-        self._procs: dict[int, Proc] = {}
+        self._procs: dict[int, Process] = {}
         self._events: dict[int, list[Ev]] = {}
-        self._children: dict[int, list[Proc]] = {}
+        self._children: dict[int, list[Process]] = {}
         self._writers: dict[tuple, list[tuple[Ev, int]]] = {}
         self._loads_per_run: dict[int, int] = {}
         self._run_events: dict[int, list[Ev]] = {}
-        self._run_procs: dict[int, list[Proc]] = {}
+        self._run_procs: dict[int, list[Process]] = {}
         self._prefetched: set[tuple[int, bool]] = set()
 
     # --- runs, processes, execs ----------------------------------------------
@@ -195,50 +147,33 @@ class Prov:
             info = self._runs[run_id] = RunInfo(**row)
         return info
 
-    def _load_procs(self, column: str, value: int) -> list[Proc]:
-        assert column in ("id", "run_id", "parent_id")
-        procs = [Proc(*r) for r in self.store.iter_query(
-            "SELECT id, run_id, pid, parent_id, creation, start_ns, end_ns, exit_code, signal "
-            f"FROM processes WHERE {column} = ? ORDER BY id", (value,))]
-        if not procs:
-            return procs
-        by_id = {p.id: p for p in procs}
-        xwhere, params = f"p.{column} = ?", (value,)
-        for r in self.store.iter_query(
-                "SELECT x.id, x.process_id, x.seq, x.ts_ns, x.argv, x.cwd, x.env_id, x.tracer, x.exe_class, "
-                "f.path, x.file_id, x.version_id, v.hash, v.size, v.dev, v.ino, v.mtime_ns, v.ctime_ns "
-                "FROM processes p JOIN execs x ON x.process_id = p.id LEFT JOIN files f ON f.id = x.file_id "
-                f"LEFT JOIN versions v ON v.id = x.version_id WHERE {xwhere} ORDER BY x.process_id, x.seq",
-                params):
-            skey = None if r[14] is None else (r[14], r[15], r[13], r[16], r[17])
-            x = Exec(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                     r[12], r[13], skey)
-            by_id[x.process_id].execs.append(x)
+    def _load_procs(self, column: str, value: int) -> list[Process]:
+        procs = load_processes(self.store, column, value)
         for p in procs:
             self._procs.setdefault(p.id, p)
         return [self._procs[p.id] for p in procs]
 
-    def process(self, process_id: int) -> Proc:
+    def process(self, process_id: int) -> Process:
         """The process with that id, with its execs (memoised)."""
         proc = self._procs.get(process_id)
         if proc is None:
             proc = self._load_procs("id", process_id)[0]
         return proc
 
-    def run_processes(self, run_id: int) -> list[Proc]:
+    def run_processes(self, run_id: int) -> list[Process]:
         """Every process of a run, in creation order (memoised)."""
         procs = self._run_procs.get(run_id)
         if procs is not None:
             return procs
         procs = self._run_procs[run_id] = self._load_procs("run_id", run_id)
-        kids: dict[int, list[Proc]] = {p.id: [] for p in procs}
+        kids: dict[int, list[Process]] = {p.id: [] for p in procs}
         for p in procs:
             if p.parent_id in kids:
                 kids[p.parent_id].append(p)
         self._children.update(kids)
         return procs
 
-    def children(self, process_id: int) -> list[Proc]:
+    def children(self, process_id: int) -> list[Process]:
         """The processes this one started, in creation order."""
         kids = self._children.get(process_id)
         if kids is None:
@@ -296,7 +231,7 @@ class Prov:
             out += self.store.iter_query(sql.format(",".join("?" * len(chunk))), tuple(chunk))
         return out
 
-    def effective_exec(self, proc: Proc, ev: Ev) -> Exec | None:
+    def effective_exec(self, proc: Process, ev: Ev) -> Exec | None:
         """The program image an event belongs to (pre-exec redirects go to the exec that follows)."""
         if len(proc.execs) < 2:
             return proc.execs[0] if proc.execs else None
@@ -308,7 +243,7 @@ class Prov:
                 best = x
         return best
 
-    def _attach_scripts(self, proc: Proc, evs: list[Ev]) -> None:
+    def _attach_scripts(self, proc: Process, evs: list[Ev]) -> None:
         """Find the script each interpreter exec ran: the first argv path it read."""
         for x in proc.execs:
             if x.script is not None or not is_interpreter(x.path):
@@ -350,7 +285,8 @@ class Prov:
 
     def prefetch_writers(self, evs: Iterable[Ev]) -> None:
         """Look up the writers of many hashed versions at once (what :meth:`writer_of` would query one by one)."""
-        wanted = sorted({e[E_HASH] for e in evs if e[E_HASH] and e[E_SIZE] and ("hash", e[E_HASH]) not in self._writers})
+        wanted = sorted({e[E_HASH] for e in evs
+                         if e[E_HASH] and e[E_SIZE] and ("hash", e[E_HASH]) not in self._writers})
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             for h in chunk:
@@ -424,7 +360,7 @@ class Prov:
                 found = w
         return found
 
-    def launchers(self, process_id: int) -> list[Proc]:
+    def launchers(self, process_id: int) -> list[Process]:
         """The ancestors of a process, parent first, up to the recorded command."""
         out = []
         proc = self.process(process_id)
@@ -435,12 +371,12 @@ class Prov:
             out.append(proc)
         return out
 
-    def scripts(self, proc: Proc) -> list[Ev]:
+    def scripts(self, proc: Process) -> list[Ev]:
         """Scripts run by the interpreters this process exec'd."""
         self.events(proc.id)
         return [x.script for x in proc.execs if x.script is not None]
 
-    def exec_writes(self, proc: Proc, exe: Exec | None) -> Iterable[Ev]:
+    def exec_writes(self, proc: Process, exe: Exec | None) -> Iterable[Ev]:
         """Writes of a process attributed to one of its execs (all, if ``exe`` is None)."""
         for e in self.writes(proc.id):
             if exe is None or self.effective_exec(proc, e) is exe:

@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 
 from ..store import Store
-from .facts import E_HASH, E_KIND, E_PATH, E_PROC, E_SEQ, E_SIZE, E_VERSION, WRITE_KINDS, Ev, Exec, Proc, Prov
+from .facts import E_HASH, E_KIND, E_PATH, E_PROC, E_SEQ, E_SIZE, E_VERSION, WRITE_KINDS, Ev, Exec, Process, Prov
 from .paths import is_system
 
 LEVELS = ("process", "exec")
@@ -45,7 +45,7 @@ class _Builder:
         else:
             self.g.add_edge(u, v, kind=kind, count=1)
 
-    def unit_of_proc(self, proc: Proc, x: Exec | None) -> str:
+    def unit_of_proc(self, proc: Process, x: Exec | None) -> str:
         if self.level == "exec" and x is not None:
             node = f"x{x.id}"
             if node not in self.g:

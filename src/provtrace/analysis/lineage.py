@@ -17,7 +17,7 @@ from ..hashing import hash_file, stat_key
 from ..store import Store
 from .errors import UnknownPathError
 from .facts import (_EVENT_COLS, _EVENT_FROM, E_HASH, E_KIND, E_PATH, E_PROC, E_RUN, E_SEQ, E_SIZE, WRITE_KINDS,
-                    Ev, Exec, Proc, Prov)
+                    Ev, Exec, Process, Prov)
 from .paths import is_config, is_system
 
 
@@ -86,7 +86,7 @@ class _Walker:
             node.made_by = self.step(self.prov.process(writer[E_PROC]), writer, level + 1)
         return node
 
-    def step(self, proc: Proc, writer: Ev | None, level: int) -> Step:
+    def step(self, proc: Process, writer: Ev | None, level: int) -> Step:
         prov = self.prov
         run = prov.run(proc.run_id)
         exe: Exec | None = prov.effective_exec(proc, writer) if writer else (proc.execs[-1] if proc.execs else None)

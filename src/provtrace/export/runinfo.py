@@ -22,12 +22,12 @@ Example::
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..store import Store
+from ..store.queries import Exec, Process, Version, load_processes
 
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh", "ash", "busybox", "yash", "posh"})
 DRIVERS = SHELLS | {"make", "gmake", "remake"}
@@ -59,63 +59,7 @@ def path_class(path: str) -> str:
     return "user"
 
 
-def program_name(argv: list[str], path: str | None) -> str:
-    """The program's short name: the basename of argv[0] (the interpreter, for a script), else of its path."""
-    name = os.path.basename(argv[0]) if argv and argv[0] else os.path.basename(path or "")
-    return name.lstrip("-")  # a login shell's argv[0] is "-bash"
-
-
-# --- the model -------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Version:
-    """A content version of a file (a ``versions`` row)."""
-
-    id: int
-    path: str
-    size: int | None
-    hash: str | None
-    mode: int | None
-    mtime_ns: int | None
-
-
-@dataclass(slots=True)
-class Image:
-    """A program image loaded in a process (an ``execs`` row)."""
-
-    id: int
-    process_id: int
-    seq: int
-    ts_ns: int | None
-    path: str | None
-    version: Version | None
-    argv: list[str]
-    env_id: int | None
-    cwd: str | None
-    tracer: str
-    exe_class: str | None
-
-    @property
-    def name(self) -> str:
-        """Short program name (``python3``, ``sort``)."""
-        return program_name(self.argv, self.path)
-
-
-@dataclass(slots=True)
-class Process:
-    """A process of the run, with its images and children."""
-
-    id: int
-    pid: int
-    parent_id: int | None
-    creation: str | None
-    start_ns: int | None
-    end_ns: int | None
-    exit_code: int | None
-    signal: int | None
-    images: list[Image] = field(default_factory=list)
-    children: list[Process] = field(default_factory=list)
+# --- the model (processes, execs and versions are the store's: see load_processes) ---
 
 
 @dataclass(slots=True)
@@ -142,8 +86,8 @@ class Actor:
 
     key: str  # "x<exec id>" or "p<process id>"
     process: Process
-    image: Image | None  # None for a process that never exec'd
-    program: Image | None  # the image that ran: its own, or the parent's for exec-less forks
+    image: Exec | None  # None for a process that never exec'd
+    program: Exec | None  # the image that ran: its own, or the parent's for exec-less forks
     start_ns: int | None
     end_ns: int | None
     inputs: dict[str, Version | None] = field(default_factory=dict)
@@ -234,7 +178,7 @@ class RunInfo:
                 out.append(self._first_read[p])
         return out
 
-    def env(self, image: Image | None) -> dict | None:
+    def env(self, image: Exec | None) -> dict | None:
         """The stored (redacted unless --env full) environment of an image."""
         if image is None or image.env_id is None:
             return None
@@ -257,10 +201,6 @@ _EVENT_SQL = """
       AND e.op IN ('open', 'load', 'close', 'truncate', 'rename', 'unlink', 'link', 'symlink', 'exec', 'pipe')
     ORDER BY e.seq, e.id"""
 
-_EXEC_VERSION_SQL = """
-    SELECT v.id, f.path, v.size, v.hash, v.mode, v.mtime_ns FROM execs x JOIN versions v ON v.id = x.version_id
-    JOIN files f ON f.id = v.file_id WHERE x.run_id = ?"""
-
 _S_IFMT, _S_IFREG = 0o170000, 0o100000
 
 
@@ -280,12 +220,9 @@ def load_run(store: Store, run_id: int) -> RunInfo:
     run = store.query("SELECT * FROM runs WHERE id = ?", (run_id,))[0]
     run["argv"] = json.loads(run["argv"])
     machine = store.query("SELECT * FROM machines WHERE id = ?", (run["machine_id"],))
-    versions = {row[0]: Version(*row) for row in store.iter_query(_EXEC_VERSION_SQL, (run_id,))}
-
-    processes: dict[int, Process] = {}
-    for row in store.iter_query("SELECT id, pid, parent_id, creation, start_ns, end_ns, exit_code, signal "
-                                "FROM processes WHERE run_id = ? ORDER BY id", (run_id,)):
-        processes[row[0]] = Process(*row)
+    processes = {p.id: p for p in load_processes(store, "run_id", run_id)}
+    images = {x.id: x for p in processes.values() for x in p.execs}
+    versions = {x.version.id: x.version for x in images.values() if x.version is not None}
     root = None
     for p in processes.values():
         parent = processes.get(p.parent_id) if p.parent_id is not None else None
@@ -295,23 +232,8 @@ def load_run(store: Store, run_id: int) -> RunInfo:
             root = p
     for p in processes.values():
         p.children.sort(key=lambda c: (c.start_ns or 0, c.id))
-
-    images: dict[int, Image] = {}
-    env_ids: set[int] = set()
-    for row in store.iter_query("""
-            SELECT x.id, x.process_id, x.seq, x.ts_ns, f.path, x.version_id, x.argv, x.env_id, x.cwd, x.tracer,
-                   x.exe_class
-            FROM execs x LEFT JOIN files f ON f.id = x.file_id WHERE x.run_id = ? ORDER BY x.process_id, x.seq""",
-                                (run_id,)):
-        img = Image(row[0], row[1], row[2], row[3], row[4], versions.get(row[5]) if row[5] else None,
-                    json.loads(row[6]), row[7], row[8], row[9], row[10])
-        images[img.id] = img
-        if img.env_id is not None:
-            env_ids.add(img.env_id)
-        if img.process_id in processes:
-            processes[img.process_id].images.append(img)
     envs = {}
-    for env_id in env_ids:
+    for env_id in {x.env_id for x in images.values() if x.env_id is not None}:
         rows = store.query("SELECT env FROM envs WHERE id = ?", (env_id,))
         if rows:
             envs[env_id] = json.loads(rows[0]["env"])
@@ -323,26 +245,26 @@ def load_run(store: Store, run_id: int) -> RunInfo:
     return info
 
 
-def _build_actors(info: RunInfo, images: dict[int, Image]) -> None:
+def _build_actors(info: RunInfo, images: dict[int, Exec]) -> None:
     """One actor per image, one per exec-less process; chain them (exec, fork)."""
 
-    def current_program(proc: Process | None, t: int | None) -> Image | None:
+    def current_program(proc: Process | None, t: int | None) -> Exec | None:
         # The image running in ``proc`` at time ``t`` (a fork runs its parent's image until it execs).
         while proc is not None:
-            running = [im for im in proc.images if im.ts_ns is None or t is None or im.ts_ns <= t]
+            running = [im for im in proc.execs if im.ts_ns is None or t is None or im.ts_ns <= t]
             if running:
                 return running[-1]
-            if proc.images:
+            if proc.execs:
                 t = proc.start_ns
             proc = info.processes.get(proc.parent_id) if proc.parent_id is not None else None
         return None
 
     def walk(proc: Process, parent_actor: Actor | None) -> None:
         acts: list[Actor] = []
-        if proc.images:
-            for i, im in enumerate(proc.images):
+        if proc.execs:
+            for i, im in enumerate(proc.execs):
                 start = proc.start_ns if i == 0 and proc.start_ns is not None else im.ts_ns
-                end = proc.images[i + 1].ts_ns if i + 1 < len(proc.images) else proc.end_ns
+                end = proc.execs[i + 1].ts_ns if i + 1 < len(proc.execs) else proc.end_ns
                 acts.append(Actor(f"x{im.id}", proc, im, im, start, end))
         else:
             acts.append(Actor(f"p{proc.id}", proc, None, current_program(proc, proc.start_ns),
@@ -373,7 +295,7 @@ def _actor_at(acts: list[Actor], t: int | None) -> Actor:
     return best
 
 
-def _read_events(info: RunInfo, store: Store, images: dict[int, Image]) -> None:
+def _read_events(info: RunInfo, store: Store, images: dict[int, Exec]) -> None:
     """Attribute each data event to its actor; derive per-path and per-actor facts."""
     by_key = info._by_key
     by_process = info._by_process
