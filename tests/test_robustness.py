@@ -206,7 +206,11 @@ def test_sql_is_read_only(tmp_path, capsys):
 def test_indexes_added_later_reach_existing_stores(tmp_path):
     db = _seed_store(tmp_path)
     db.conn.execute("DROP INDEX file_events_file")
+    # a store made before file_events_version_kind replaced file_events_version
+    db.conn.execute("DROP INDEX file_events_version_kind")
+    db.conn.execute("CREATE INDEX file_events_version ON file_events(version_id)")
     db.close()
     db = open_store(tmp_path / "store.db")
     names = {r["name"] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "file_events_file" in names
+    assert {"file_events_file", "file_events_version_kind"} <= names
+    assert "file_events_version" not in names

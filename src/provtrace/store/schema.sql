@@ -152,6 +152,8 @@ CREATE INDEX IF NOT EXISTS net_events_run ON net_events(run_id);
 CREATE INDEX IF NOT EXISTS versions_hash ON versions(hash);
 -- Analysis (why, status, graph, diff): per-process events, writers of a version, process tree.
 CREATE INDEX IF NOT EXISTS file_events_process ON file_events(process_id);
-CREATE INDEX IF NOT EXISTS file_events_version ON file_events(version_id);
+-- who wrote / read this version, by kind (why, status: the writer of a content)
+CREATE INDEX IF NOT EXISTS file_events_version_kind ON file_events(version_id, kind);
+DROP INDEX IF EXISTS file_events_version; -- superseded by file_events_version_kind
 CREATE INDEX IF NOT EXISTS processes_parent ON processes(parent_id);
 CREATE INDEX IF NOT EXISTS execs_process ON execs(process_id);

@@ -88,9 +88,9 @@ class Store:
                 f"the store {self.path} was written by a newer provtrace (schema {version}; this "
                 f"provtrace knows {SCHEMA_VERSION}): upgrade provtrace to use it")
         if version == SCHEMA_VERSION and not self.readonly:
-            # Indexes added since the store was created (adding one needs no migration).
+            # Indexes added (or superseded) since the store was created: no migration needed.
             for stmt in schema_statements():
-                if stmt.startswith("CREATE INDEX IF NOT EXISTS"):
+                if stmt.startswith(("CREATE INDEX IF NOT EXISTS", "DROP INDEX IF EXISTS")):
                     self.conn.execute(stmt)
         if version < SCHEMA_VERSION:
             if self.readonly:
