@@ -7,6 +7,7 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from ..units import human_size
 from .lineage import Lineage, Step, VersionNode
 
 if TYPE_CHECKING:
@@ -36,14 +37,7 @@ def rel(path: str, base: str | None) -> str:
 
 def size(n: int | None) -> str:
     """Human size: 512 B, 3.1 KiB, ..."""
-    if n is None:
-        return "-"
-    f = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if f < 1024 or unit == "GiB":
-            return f"{int(f)} {unit}" if unit == "B" else f"{f:.1f} {unit}"
-        f /= 1024
-    return str(n)
+    return human_size(n)
 
 
 # --- why -------------------------------------------------------------------------

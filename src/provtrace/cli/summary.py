@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import sys
 
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+from ..units import human_size
 
 
 def _ptrace_refused(why: str) -> bool:
@@ -24,7 +18,7 @@ def print_summary(s: dict) -> None:
         f"  {s['processes']} processes, {s['execs']} execs; files: {s['files_read']} read, "
         f"{s['files_written']} written, {s['files_executed']} executed, {s['libraries']} libraries; "
         f"{s['connections']} connections",
-        f"  {s['records']} records, {s['dropped']} dropped; hashed {_size(s['bytes_hashed'])} "
+        f"  {s['records']} records, {s['dropped']} dropped; hashed {human_size(s['bytes_hashed'])} "
         f"({s['files_hashed']} files); recording {s['record_seconds']:.2f} s, storing {s['ingest_seconds']:.2f} s",
     ]
     if s["torn_bytes"]:
