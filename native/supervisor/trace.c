@@ -204,6 +204,15 @@ void trace_adopt(int tid, int pid, int ppid)
         thr_new(tid, p);
 }
 
+/* A new image in p: its own writes are tracked from here. */
+static void new_image(struct proc *p)
+{
+    p->routed = 0;
+    free(p->wbits);
+    p->wbits = NULL;
+    p->wwords = 0;
+}
+
 static int exe_id(int pid, struct stat *st)
 {
     char exe[64];
@@ -1149,10 +1158,7 @@ static struct thr *on_exec(struct thr *t, int tid)
     }
     t->insys = 0;
     struct proc *p = t->p;
-    p->routed = 0;
-    free(p->wbits); /* a new image: its own writes are tracked from here */
-    p->wbits = NULL;
-    p->wwords = 0;
+    new_image(p);
     struct user_regs_struct r;
     struct image_info ii;
     int have = ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 && mem_image(tid, r.rsp, &ii) == 0;
@@ -1199,13 +1205,11 @@ static void routed_first_stop(struct thr *t)
     struct stat st;
     char exe[64];
     p->routed = 0;
-    proc_path(exe, p->pid, "exe", -1);
-    if (stat(exe, &st) != 0 || (st.st_dev == p->exe_dev && st.st_ino == p->exe_ino))
+    if (!exe_id(p->pid, &st) || (st.st_dev == p->exe_dev && st.st_ino == p->exe_ino))
         return;
+    proc_path(exe, p->pid, "exe", -1);
     int cls = classify_stat(exe, &st);
-    free(p->wbits);
-    p->wbits = NULL;
-    p->wwords = 0;
+    new_image(p);
     p->cls = cls;
     p->logging = cls != PT_CLASS_DYNAMIC && !g_quiet; /* dynamic: the library runs in it */
     if (p->logging)
