@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from oracle import provstore
 from oracle.corpus import CORPUS, Case, Tools, real_python
 from oracle.runner import clean_env, record_plain, record_with_strace
 
@@ -79,12 +79,7 @@ def test_provtrace_matches_strace(name: str, tmp_path: Path, tools: Tools, strac
 # --- targeted checks without strace -------------------------------------------------
 
 
-def _rows(store: Path, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(store)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+_rows = provstore.rows
 
 
 _EVENTS = (

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 from collections import Counter
 from dataclasses import replace
@@ -134,12 +133,7 @@ def _record(argv: list[str], work: Path, store: Path, env: dict, mode: str = "au
     return subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
 
 
-def _rows(store: Path, sql: str, *args) -> list[tuple]:
-    con = sqlite3.connect(store)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+_rows = provstore.rows
 
 
 def _pt_tree(store: Path) -> tuple[int, dict[int | None, list[int]]]:

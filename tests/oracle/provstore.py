@@ -123,3 +123,12 @@ def load_run(store: str, run_id: int | None = None) -> PtRun:
         return run
     finally:
         con.close()
+
+
+def rows(store, sql: str, *args) -> list[tuple]:
+    """All rows of one query on a store file (opened and closed here)."""
+    con = sqlite3.connect(store)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
