@@ -1,16 +1,27 @@
 /*
  * ptfilter.h — the seccomp-bpf program that hands a traced process's file,
- * process and network system calls to provtrace-supervisor
- * (SECCOMP_RET_TRACE) and lets everything else run (SECCOMP_RET_ALLOW).
+ * process and network system calls to provtrace-supervisor and lets
+ * everything else run (SECCOMP_RET_ALLOW).
  * Shared by the preload library (installed by the exec wrapper just before
  * it execs a static/Go/foreign target) and the supervisor (root command).
  * Header-only, no allocation: the program is built into a caller's array.
  *
+ * Two actions hand a call over.  SECCOMP_RET_TRACE stops the thread for
+ * the supervisor's ptrace loop, which can also ask for the syscall-exit
+ * stop (the result).  SECCOMP_RET_USER_NOTIF ("notify" filters, installed
+ * with a listener fd that goes to the supervisor) is for the calls whose
+ * record the supervisor completes at entry (close, the stat, access and
+ * readlink families): it answers "continue" on the listener, which costs
+ * the thread a third of a ptrace stop (the kernel wakes the supervisor on
+ * the caller's CPU and back).  Calls that need their result stay on
+ * RET_TRACE.
+ *
  * fstat-style calls (newfstatat/statx with AT_EMPTY_PATH) are let through:
  * glibc implements fstat() with them and they name no file.  x32 and i386
  * numbers are let through (64-bit programs only: see docs/blind-spots.md).  A filter cannot
- * be removed, and RET_TRACE without a tracer fails the call with ENOSYS, so
- * a filtered process must stay traced for the rest of its life.
+ * be removed, and RET_TRACE without a tracer (or USER_NOTIF without a
+ * listener) fails the call with ENOSYS, so a filtered process must stay
+ * traced for the rest of its life.
  */
 #ifndef PTFILTER_H
 #define PTFILTER_H
@@ -56,6 +67,15 @@
         SYS_pipe, SYS_pipe2, SYS_execve, SYS_execveat, SYS_connect, SYS_bind, SYS_accept,        \
         SYS_accept4, SYS_io_uring_setup, SYS_chroot, SYS_pivot_root, SYS_unshare, SYS_setns
 
+/* The traced calls a notify filter hands over with RET_USER_NOTIF: their
+ * records are complete at entry (newfstatat and statx with a path go the
+ * same way).  close passes when it carries PT_EXEC_COOKIE in args[5] (the
+ * exec wrapper closing the listener and its socket). */
+#define PT_NOTIFY_SYSCALLS                                                                       \
+    SYS_close, SYS_close_range, SYS_stat, SYS_lstat, SYS_access, SYS_faccessat,                 \
+        SYS_faccessat2, SYS_readlink, SYS_readlinkat, SYS_chroot, SYS_pivot_root, SYS_unshare,  \
+        SYS_setns
+
 #define PTF_MAX 160 /* instructions; the program is about 70 */
 
 /* An exec wrapper whose thread the supervisor has just seized execs with
@@ -67,8 +87,8 @@
 #define PT_EXEC_COOKIE 0x9c3a5e17d40b6f25ull
 
 /* Internal: jump targets while building (absolute indices or a label). */
-enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3, PTF_SPECIAL = -4 /* - k */ };
-enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_NSPECIAL };
+enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3, PTF_NOTIF = -4, PTF_SPECIAL = -5 /* - k */ };
+enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_S_CLOSE, PTF_NSPECIAL };
 
 struct ptf_builder {
     struct sock_filter *f;
@@ -79,7 +99,7 @@ struct ptf_builder {
 /* A run of system call numbers [lo, next segment's lo) with one action. */
 struct ptf_seg {
     unsigned lo;
-    int act; /* PTF_TRACE, PTF_ALLOW or PTF_SPECIAL - k */
+    int act; /* PTF_TRACE, PTF_NOTIF, PTF_ALLOW or PTF_SPECIAL - k */
 };
 
 static inline void ptf_emit(struct ptf_builder *b, unsigned short code, unsigned k, int jt, int jf)
@@ -124,8 +144,19 @@ static inline int ptf_special_of(unsigned nr)
         return PTF_S_EXECVE;
     case SYS_execveat:
         return PTF_S_EXECVEAT;
+    case SYS_close:
+        return PTF_S_CLOSE;
     }
     return -1;
+}
+
+static inline int ptf_notified(unsigned nr)
+{
+    static const unsigned list[] = {PT_NOTIFY_SYSCALLS};
+    for (unsigned i = 0; i < sizeof list / sizeof *list; i++)
+        if (list[i] == nr)
+            return 1;
+    return 0;
 }
 
 #define PTF_LD(field) ptf_emit(&b, BPF_LD | BPF_W | BPF_ABS, (unsigned)offsetof(struct seccomp_data, field), 0, 0)
@@ -139,8 +170,9 @@ static inline int ptf_special_of(unsigned nr)
  * installed (to cache the numbers it always allows), inside the seccomp()
  * call of every routed exec; so the program is kept short and shallow: the
  * traced numbers are merged into runs and found by a balanced tree of JGEs
- * (about 6 levels), and only five numbers look at an argument. */
-static inline int pt_filter_build(struct sock_filter *out, int cap)
+ * (about 6 levels), and only six numbers look at an argument.  notify: the
+ * PT_NOTIFY_SYSCALLS get SECCOMP_RET_USER_NOTIF instead of RET_TRACE. */
+static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
 {
     unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl};
     int n = (int)(sizeof nr / sizeof *nr);
@@ -150,7 +182,7 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
             nr[j] = nr[j - 1];
             nr[j - 1] = t;
         }
-    /* segments: gaps ALLOW, runs of traced numbers TRACE, specials alone */
+    /* segments: gaps ALLOW, runs of traced numbers TRACE (or NOTIF), specials alone */
     struct ptf_seg seg[2 * (sizeof nr / sizeof *nr) + 2];
     int ns = 0;
     seg[ns].lo = 0;
@@ -161,14 +193,14 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
         if (i && x == nr[i - 1])
             continue;
         int sp = ptf_special_of(x);
-        int act = sp >= 0 ? PTF_SPECIAL - sp : PTF_TRACE;
+        int act = sp >= 0 ? PTF_SPECIAL - sp : (notify && ptf_notified(x)) ? PTF_NOTIF : PTF_TRACE;
         if (x > end && seg[ns - 1].act != PTF_ALLOW) {
             seg[ns].lo = end;
             seg[ns++].act = PTF_ALLOW;
         }
         if (seg[ns - 1].lo == x)
             seg[ns - 1].act = act; /* replaces an empty gap */
-        else if (!(act == PTF_TRACE && seg[ns - 1].act == PTF_TRACE && x == end)) {
+        else if (!((act == PTF_TRACE || act == PTF_NOTIF) && seg[ns - 1].act == act && x == end)) {
             seg[ns].lo = x;
             seg[ns++].act = act;
         }
@@ -186,28 +218,32 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
     PTF_LD(nr);
     ptf_tree(&b, seg, 0, ns);
     int special_at[PTF_NSPECIAL];
+    int entry = notify ? PTF_NOTIF : PTF_TRACE; /* calls complete at entry */
     /* newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..): fstat when AT_EMPTY_PATH */
     special_at[PTF_S_FSTATAT] = b.n;
     PTF_ARG(3, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, PTF_TRACE);
+    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, entry);
     special_at[PTF_S_STATX] = b.n;
     PTF_ARG(2, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, PTF_TRACE);
+    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, entry);
     /* fcntl(fd, cmd, ...): only the commands that change the fd table */
     special_at[PTF_S_FCNTL] = b.n;
     PTF_ARG(1, 0);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, PTF_TRACE, PTF_NEXT);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, PTF_TRACE, PTF_NEXT);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, F_SETFD, PTF_TRACE, PTF_ALLOW);
-    /* execve(path, argv, envp) / execveat(.., flags): the wrapper's cookie passes */
-    for (int k = 0; k < 2; k++) {
-        special_at[k ? PTF_S_EXECVEAT : PTF_S_EXECVE] = b.n;
+    /* execve(path, argv, envp) / execveat(.., flags) / close(fd): the wrapper's cookie passes */
+    for (int k = 0; k < 3; k++) {
+        int other = k == 2 ? entry : PTF_TRACE;
+        special_at[k == 2 ? PTF_S_CLOSE : k ? PTF_S_EXECVEAT : PTF_S_EXECVE] = b.n;
         PTF_ARG(k ? 5 : 3, 0);
-        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)PT_EXEC_COOKIE, PTF_NEXT, PTF_TRACE);
+        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)PT_EXEC_COOKIE, PTF_NEXT, other);
         PTF_ARG(k ? 5 : 3, 1);
-        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(PT_EXEC_COOKIE >> 32), PTF_ALLOW,
-                 PTF_TRACE);
+        ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(PT_EXEC_COOKIE >> 32), PTF_ALLOW, other);
     }
+    int notif_at = b.n;
+    if (notify)
+        ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
     int trace_at = b.n;
     ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
     int allow_at = b.n;
@@ -222,6 +258,7 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
             int dst = t[k] == PTF_NEXT    ? i + 1
                       : t[k] == PTF_TRACE ? trace_at
                       : t[k] == PTF_ALLOW ? allow_at
+                      : t[k] == PTF_NOTIF ? notif_at
                       : t[k] <= PTF_SPECIAL ? special_at[PTF_SPECIAL - t[k]]
                                             : t[k];
             int rel = dst - (i + 1);
@@ -239,28 +276,65 @@ static inline int pt_filter_build(struct sock_filter *out, int cap)
 #undef PTF_LD
 #undef PTF_ARG
 
-/* Raw system call (no errno, no wrappers: the preload library's own calls
+/* Raw system calls (no errno, no wrappers: the preload library's own calls
  * must not be logged): the result, or -errno. */
-static inline long ptf_sys3(long n, long a, long b, long c)
+static inline long ptf_sys6(long n, long a, long b, long c, long d, long e, long f)
 {
     long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
     return ret;
 }
+#define ptf_sys3(n, a, b, c) ptf_sys6((n), (a), (b), (c), 0, 0, 0)
+
+/* close(fd) that a filter lets through unseen (see PT_NOTIFY_SYSCALLS). */
+static inline long pt_cookie_close(int fd)
+{
+    return ptf_sys6(SYS_close, fd, 0, 0, 0, 0, (long)PT_EXEC_COOKIE);
+}
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
 
 /* Build and install the filter in the calling thread (no_new_privs first,
  * as an unprivileged process must).  SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps
- * the program's speculation settings as they were natively.  0 or -errno. */
-static inline int pt_filter_install(void)
+ * the program's speculation settings as they were natively.  With notify,
+ * a notify filter is tried first: *listener gets its fd (for the
+ * supervisor); a kernel without listeners gets the all-RET_TRACE filter and
+ * *listener = -1.  0 or -errno. */
+static inline int pt_filter_install(int notify, int *listener)
 {
     struct sock_filter prog[PTF_MAX];
-    int n = pt_filter_build(prog, PTF_MAX);
+    *listener = -1;
+    long r = ptf_sys3(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
+    if (r != 0)
+        return (int)r;
+    if (notify) {
+        int n = pt_filter_build(prog, PTF_MAX, 1);
+        struct sock_fprog fp = {(unsigned short)n, prog};
+        if (n > 0) {
+            r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                         SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER, (long)&fp);
+            if (r >= 0) {
+                *listener = (int)r;
+                return 0;
+            }
+        }
+    }
+    int n = pt_filter_build(prog, PTF_MAX, 0);
     if (n < 0)
         return -22; /* EINVAL */
     struct sock_fprog fp = {(unsigned short)n, prog};
-    long r = ptf_sys3(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
-    if (r == 0)
-        r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, (long)&fp);
+    r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, (long)&fp);
     if (r == -22) /* a kernel older than 4.17 */
         r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&fp);
     return (int)r;

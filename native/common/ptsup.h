@@ -10,6 +10,10 @@
  * PT_SUP_SEIZED the wrapper installs the seccomp filter (ptfilter.h) and
  * execs; on PT_SUP_ALREADY (it is traced already, filter included) it just
  * execs; on an error it records the exec as untraced with rep.reason.
+ * When the log header has PT_HDR_NOTIFY the filter is a notify filter: the
+ * wrapper sends its listener fd back on the same connection (one byte with
+ * SCM_RIGHTS, pt_sup_send_fd) and closes both with pt_cookie_close before
+ * the exec; the supervisor serves the listener from then on.
  */
 #ifndef PTSUP_H
 #define PTSUP_H
@@ -18,6 +22,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
+
+#include "ptfilter.h"
 
 #define PT_SUP_MAGIC 0x50545355u /* "PTSU" */
 #define PT_SUP_WAKE 12           /* SIGUSR2: sent to the supervisor after a request */
@@ -67,6 +74,35 @@ static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa)
     for (int i = 15; i >= 0; i--)
         d[n++] = "0123456789abcdef"[(h >> (i * 4)) & 15];
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
+}
+
+/* Send fd over the connected socket s (raw sendmsg: the preload library
+ * must not log it).  0 or -errno. */
+static inline long pt_sup_send_fd(int s, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    char one = 'L';
+    struct iovec io = {&one, 1};
+    struct msghdr m;
+    char *z = (char *)&m;
+    for (size_t i = 0; i < sizeof m; i++)
+        z[i] = 0;
+    m.msg_iov = &io;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    char *d = (char *)CMSG_DATA(c), *f = (char *)&fd;
+    for (size_t i = 0; i < sizeof fd; i++)
+        d[i] = f[i];
+    long r = ptf_sys3(SYS_sendmsg, s, (long)&m, MSG_NOSIGNAL);
+    return r == 1 ? 0 : (r < 0 ? r : -5 /* EIO */);
 }
 
 #endif

@@ -237,6 +237,21 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
                 break;
         }
     }
+    if (r == (long)sizeof rep && rep.status == PT_SUP_SEIZED) {
+        int listener;
+        int notify = (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_NOTIFY) != 0;
+        r = pt_filter_install(notify, &listener);
+        if (listener >= 0) { /* the supervisor serves it; we must not keep it */
+            pt_sup_send_fd((int)s, listener);
+            pt_cookie_close(listener);
+        }
+        pt_cookie_close((int)s); /* the filter is on: a plain close would be seen */
+        if (r == 0)
+            return 1;
+        *why = "cannot install the seccomp filter";
+        PT_DEBUG("seccomp filter refused after PTRACE_SEIZE");
+        return 0;
+    }
     pt_sys(SYS_close, s, 0, 0);
     if (r != (long)sizeof rep) {
         *why = r == -EAGAIN ? "the supervisor did not answer" : "the supervisor is not reachable";
@@ -244,13 +259,6 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     }
     if (rep.status == PT_SUP_ALREADY)
         return 1;
-    if (rep.status == PT_SUP_SEIZED) {
-        if (pt_filter_install() == 0)
-            return 1;
-        *why = "cannot install the seccomp filter";
-        PT_DEBUG("seccomp filter refused after PTRACE_SEIZE");
-        return 0;
-    }
     rep.reason[sizeof rep.reason - 1] = 0;
     copy_reason(reason, cap, rep.reason, NULL);
     *why = reason;

@@ -18,7 +18,10 @@
 
 static struct pt_log_header *g_hdr;
 static uint64_t g_cap;
-static uint64_t g_cur; /* chunk cursor of the writer thread */
+static __thread uint64_t t_cur; /* chunk cursor of this writer thread */
+#define TRACK_MAX 8
+static __thread struct pt_rec *t_track[TRACK_MAX];
+static __thread int t_ntrack = -1; /* -1: not tracking */
 
 int sup_log_open(const char *path, char *err, size_t errcap)
 {
@@ -71,11 +74,22 @@ void sup_emit(int pid, int tid, const struct pt_ev *ev, const struct pt_seg *seg
         SUP_DEBUG("record too large, dropped (op %u)", ev->op);
         return;
     }
-    uint64_t off = ptw_reserve(g_hdr, g_cap, &g_cur, tot);
+    uint64_t off = ptw_reserve(g_hdr, g_cap, &t_cur, tot);
     if (!off)
         return;
-    ptw_fill((struct pt_rec *)((char *)g_hdr + off), tot, nstr, ev, seg, nseg, pid, tid,
-             sup_now());
+    struct pt_rec *r = (struct pt_rec *)((char *)g_hdr + off);
+    ptw_fill(r, tot, nstr, ev, seg, nseg, pid, tid, sup_now());
+    if (t_ntrack >= 0 && t_ntrack < TRACK_MAX)
+        t_track[t_ntrack++] = r;
+}
+
+void sup_track_begin(void) { t_ntrack = 0; }
+
+void sup_track_end(int keep)
+{
+    for (int i = 0; !keep && i < t_ntrack; i++)
+        __atomic_store_n(&t_track[i]->op, (uint16_t)PT_OP_PAD, __ATOMIC_RELEASE); /* len stays */
+    t_ntrack = -1;
 }
 
 void sup_log(int pid, int tid, uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,

@@ -285,9 +285,11 @@ static int start_root(char **cmd)
     char **env = environ;
     if ((trace && sup_mode == MODE_PTRACE) || cls == PT_CLASS_FOREIGN)
         env = env_without_lib();
-    int go[2];
+    int go[2], lsn[2] = {-1, -1}; /* lsn: the notify filter's listener comes back on it */
     if (pipe2(go, O_CLOEXEC) != 0)
         die(70, "pipe: %s", strerror(errno));
+    if (trace && notif_enabled() && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lsn) != 0)
+        lsn[0] = lsn[1] = -1;
     pid_t pid = fork();
     if (pid < 0)
         die(70, "fork: %s", strerror(errno));
@@ -296,16 +298,25 @@ static int start_root(char **cmd)
         if (g_status_fd >= 0)
             close(g_status_fd);
         close(go[1]);
+        if (lsn[0] >= 0)
+            close(lsn[0]);
         char c = 'U';
         while (read(go[0], &c, 1) < 0 && errno == EINTR)
             ;
         close(go[0]);
         if (c == 'T') {
-            int rc = pt_filter_install();
+            int listener;
+            int rc = pt_filter_install(lsn[1] >= 0, &listener);
             if (rc < 0)
                 dprintf(2, "provtrace: cannot install the seccomp filter (%s); %s runs untraced\n",
                         strerror(-rc), cmd[0]);
+            if (listener >= 0) {
+                pt_sup_send_fd(lsn[1], listener);
+                pt_cookie_close(listener);
+            }
         }
+        if (lsn[1] >= 0)
+            pt_cookie_close(lsn[1]);
         environ = c == 'T' || cls == PT_CLASS_FOREIGN ? env : environ;
         execvp(cmd[0], cmd);
         int e = errno;
@@ -313,6 +324,10 @@ static int start_root(char **cmd)
         _exit(e == ENOENT ? 127 : 126);
     }
     close(go[0]);
+    if (lsn[1] >= 0)
+        close(lsn[1]);
+    if (lsn[0] >= 0)
+        notif_watch(lsn[0]); /* owns it now */
     g_root = pid;
     char c = 'U';
     if (trace) {
@@ -382,13 +397,21 @@ static int shim_main(int argc, char **argv)
         } else {
             why = "the supervisor is not reachable";
         }
+        if (status == PT_SUP_SEIZED) {
+            int listener;
+            int notify = (__atomic_load_n(&sup_hdr()->flags, __ATOMIC_ACQUIRE) & PT_HDR_NOTIFY) != 0;
+            if (pt_filter_install(notify, &listener) != 0)
+                why = "cannot install the seccomp filter";
+            if (listener >= 0) {
+                pt_sup_send_fd(s, listener);
+                pt_cookie_close(listener);
+            }
+        }
         if (s >= 0)
-            close(s);
+            pt_cookie_close(s);
     } else {
         why = "no session";
     }
-    if (status == PT_SUP_SEIZED && pt_filter_install() != 0)
-        why = "cannot install the seccomp filter";
     if (status < 0 && sess && sup_hdr()) {
         const char *cr = NULL;
         int cls = pt_classify(AT_FDCWD, path, 0, &cr);
@@ -473,6 +496,8 @@ int main(int argc, char **argv)
         snprintf(sup_ptrace_reason, sizeof sup_ptrace_reason, "not traced in --mode preload");
     }
     struct pt_log_header *h = sup_hdr();
+    if (sup_ptrace_ok && notif_start() == 0)
+        __atomic_fetch_or(&h->flags, PT_HDR_NOTIFY, __ATOMIC_RELEASE);
     if (sup_mode == MODE_AUTO) {
         int rc = req_start(log);
         if (rc == 0)
@@ -487,6 +512,7 @@ int main(int argc, char **argv)
     int root_status = 0, detached = 0;
     long reaped = 0;
     for (;;) {
+        trace_pending(); /* notified calls the loop must step (the doorbell woke it) */
         if (g_root_done && sup_tracees == 0) {
             int n = count_children(req_doorbell(), NULL, 0);
             if (n == 0 || (n < 0 && !req_doorbell()))

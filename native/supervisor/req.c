@@ -80,7 +80,10 @@ static void reply(int conn, int status, const char *reason)
     if (reason)
         snprintf(rep.reason, sizeof rep.reason, "%s", reason);
     send(conn, &rep, sizeof rep, MSG_NOSIGNAL);
-    close(conn);
+    if (status == PT_SUP_SEIZED && notif_enabled())
+        notif_watch(conn); /* its filter's listener comes back on it */
+    else
+        close(conn);
 }
 
 /* Is tid a thread of pid? (a request may only ask for its own threads) */

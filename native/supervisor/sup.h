@@ -4,6 +4,7 @@
  * main.c   command line, session log, the recorded command, the wait loop,
  *          signals, the status channel to the launcher, the spawn shim
  * trace.c  ptrace: thread/process tables, stops, syscall decoding -> records
+ * notif.c  notify filters: listener fds, the threads that answer them
  * req.c    the request socket (served by the wait loop when PT_SUP_WAKE
  *          interrupts it) and the doorbell child (the ptrace probe)
  * mem.c    reading a tracee: strings, arrays, the new image's stack, /proc
@@ -28,6 +29,9 @@ void sup_emit(int pid, int tid, const struct pt_ev *ev, const struct pt_seg *seg
 void sup_log(int pid, int tid, uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,
              const struct pt_version *ver, const char *s1, const char *s2);
 int sup_version_path(const char *path, struct pt_version *v);
+/* Records this thread writes between begin and end(keep = 0) become padding. */
+void sup_track_begin(void);
+void sup_track_end(int keep);
 uint64_t sup_now(void);
 
 /* ---- debug (main.c) */
@@ -73,6 +77,17 @@ int trace_is_process(int pid);
 /* One waitpid() result for a traced (or unknown) thread. */
 void trace_event(int tid, int status);
 void trace_set_quiet(void); /* stop logging (the launcher gave up waiting) */
+/* A notification from a notify filter (notification threads): 1 = answer
+ * "continue" now, then call trace_notif_done(whether the answer reached
+ * the thread); 0 = the wait loop takes the call over (do not answer). */
+int trace_notif(int tid, long nr, const uint64_t a[6]);
+void trace_notif_done(int answered);
+void trace_pending(void); /* wait loop: interrupt the calls taken over */
+
+/* ---- notif.c */
+int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */
+int notif_enabled(void);
+void notif_watch(int conn); /* a listener fd will come on conn (owned from now) */
 
 /* ---- req.c */
 int req_start(const char *session); /* listen (non-blocking); 0 or -errno */

@@ -5,7 +5,15 @@
  * A traced thread stops at the seccomp filter's RET_TRACE (syscall entry:
  * arguments and paths are read there), and when the result matters it is
  * resumed with PTRACE_SYSCALL to stop again at syscall exit (the return
- * value).  fork/vfork/clone, exec and exit arrive as ptrace events.  A
+ * value).  fork/vfork/clone, exec and exit arrive as ptrace events.
+ * Calls that a notify filter hands over (SECCOMP_RET_USER_NOTIF: close and
+ * the stat, access and readlink families, whose records are complete at
+ * entry) come to trace_notif() from the notification threads (notif.c)
+ * while the caller waits in the kernel; one lock keeps the tables whole.
+ * When such a call's result cannot be looked up at entry (a process that
+ * no longer shares our root), the wait loop takes it over: it interrupts
+ * the thread (PTRACE_INTERRUPT withdraws the notification and the call is
+ * restarted), and steps that call with PTRACE_SYSCALL to its exit stop.  A
  * process whose current image runs the preload library (a dynamic glibc
  * program with LD_PRELOAD intact) is "quiet": its stops are resumed at once
  * and the library's own records stand for it, so nothing is logged twice.
@@ -14,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -89,8 +98,25 @@ struct thr {
     int fam, port;  /* connect/bind: decoded address */
     int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
     int no_exec_ev; /* seized without PTRACE_O_TRACEEXEC (routed), until its first stop */
+    int fb;         /* FB_*: a notified call the wait loop steps to its exit */
     struct thr *next;
 };
+
+/* The fallback for a notified call whose result is needed:
+ * FB_WANT     queued for the wait loop (the thread waits on its notification)
+ * FB_STOPPING PTRACE_INTERRUPT sent: the notification is withdrawn, a trap
+ *             stop comes, then the call restarts under PTRACE_SYSCALL
+ * FB_ENTRY    the next syscall stop is the restarted call's entry
+ * FB_PASS     its notification is to be decoded and answered "continue"
+ *             without a lookup ...
+ * FB_EXIT     ... and its exit stop gives the result */
+enum { FB_NONE, FB_WANT, FB_STOPPING, FB_ENTRY, FB_PASS, FB_EXIT };
+#define FBQ_MAX 1024
+static int g_fbq[FBQ_MAX], g_nfbq; /* tids in FB_WANT */
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() pthread_mutex_lock(&g_lock)
+#define UNLOCK() pthread_mutex_unlock(&g_lock)
 
 #define NB 4096
 static struct proc *g_procs[NB];
@@ -182,18 +208,33 @@ static void thr_del(struct thr *t)
         proc_del(p);
 }
 
-int trace_known(int tid) { return thr_get(tid) != NULL; }
-int trace_is_process(int pid) { return proc_get(pid) != NULL; }
+int trace_known(int tid)
+{
+    LOCK();
+    int r = thr_get(tid) != NULL;
+    UNLOCK();
+    return r;
+}
+
+int trace_is_process(int pid)
+{
+    LOCK();
+    int r = proc_get(pid) != NULL;
+    UNLOCK();
+    return r;
+}
 
 void trace_set_quiet(void)
 {
+    LOCK();
     g_quiet = 1;
     for (int i = 0; i < NB; i++)
         for (struct proc *p = g_procs[i]; p; p = p->next)
             p->logging = 0;
+    UNLOCK();
 }
 
-void trace_adopt(int tid, int pid, int ppid)
+static void adopt(int tid, int pid, int ppid)
 {
     struct proc *p = proc_get(pid);
     if (!p) {
@@ -220,23 +261,32 @@ static int exe_id(int pid, struct stat *st)
     return stat(exe, st) == 0;
 }
 
+void trace_adopt(int tid, int pid, int ppid)
+{
+    LOCK();
+    adopt(tid, pid, ppid);
+    UNLOCK();
+}
+
 void trace_adopt_routed(int tid, int pid, int ppid, int cls)
 {
-    trace_adopt(tid, pid, ppid);
+    LOCK();
+    adopt(tid, pid, ppid);
     struct proc *p = proc_get(pid);
     struct thr *t = thr_get(tid);
     struct stat st;
-    if (!p || !t)
-        return;
-    p->routed = 1;
-    p->routed_cls = cls;
-    p->exe_dev = 0;
-    p->exe_ino = 0;
-    if (exe_id(pid, &st)) { /* the image before the exec */
-        p->exe_dev = st.st_dev;
-        p->exe_ino = st.st_ino;
+    if (p && t) {
+        p->routed = 1;
+        p->routed_cls = cls;
+        p->exe_dev = 0;
+        p->exe_ino = 0;
+        if (exe_id(pid, &st)) { /* the image before the exec */
+            p->exe_dev = st.st_dev;
+            p->exe_ino = st.st_ino;
+        }
+        t->no_exec_ev = 1;
     }
-    t->no_exec_ev = 1;
+    UNLOCK();
 }
 
 /* A thread seen before the event that created it: /proc says whose it is. */
@@ -1237,7 +1287,7 @@ static void on_death(struct thr *t, int status)
     thr_del(t);
 }
 
-void trace_event(int tid, int status)
+static void event(int tid, int status)
 {
     struct thr *t = thr_get(tid);
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -1257,24 +1307,36 @@ void trace_event(int tid, int status)
             t->no_exec_ev = 0;
     }
     int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
+    /* stepping a notified call to its exit: keep syscall stops on */
+    int cont = t->fb >= FB_STOPPING ? PTRACE_SYSCALL : PTRACE_CONT;
     if (sig == (SIGTRAP | 0x80)) {
+        if (t->fb == FB_ENTRY) { /* the restarted call's entry: its notification decodes it */
+            t->fb = FB_PASS;
+            resume(tid, PTRACE_SYSCALL, 0);
+            return;
+        }
         if (t->p->logging)
             on_exit_stop(t);
         t->insys = 0;
+        t->fb = FB_NONE;
         resume(tid, PTRACE_CONT, 0);
         return;
     }
     if (ev == PTRACE_EVENT_STOP) {
-        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+        if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
             resume(tid, PTRACE_LISTEN, 0); /* group-stop: stay stopped, job control works */
-        else
-            resume(tid, PTRACE_CONT, 0);
+        } else {
+            if (t->fb == FB_STOPPING) /* our PTRACE_INTERRUPT */
+                t->fb = FB_ENTRY;
+            resume(tid, t->fb >= FB_STOPPING ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+        }
         return;
     }
     if (sig == SIGTRAP && ev) {
         switch (ev) {
         case PTRACE_EVENT_SECCOMP: {
             int want = 0;
+            t->fb = FB_NONE; /* a RET_TRACE call: the usual way */
             if (t->p->logging) {
                 struct user_regs_struct r;
                 if (ptrace(PTRACE_GETREGS, tid, 0, &r) == 0) {
@@ -1293,13 +1355,100 @@ void trace_event(int tid, int status)
             break;
         case PTRACE_EVENT_EXEC:
             t = on_exec(t, tid);
+            t->fb = FB_NONE;
+            cont = PTRACE_CONT;
             break;
         case PTRACE_EVENT_EXIT:
             on_exit_event(t);
             break;
         }
-        resume(tid, PTRACE_CONT, 0);
+        resume(tid, cont, 0);
         return;
     }
-    resume(tid, PTRACE_CONT, sig); /* signal-delivery-stop: deliver it */
+    resume(tid, cont, sig); /* signal-delivery-stop: deliver it */
+}
+
+void trace_event(int tid, int status)
+{
+    LOCK();
+    event(tid, status);
+    UNLOCK();
+}
+
+/* ---------------------------------------------------------------- notifications */
+
+static __thread struct {
+    int pid;
+    long fd;
+} t_undo = {0, -1}; /* a written fd whose close was recorded, until answered */
+
+int trace_notif(int tid, long nr, const uint64_t a[6])
+{
+    LOCK();
+    struct thr *t = thr_get(tid);
+    if (!t)
+        t = thr_discover(tid);
+    if (t->p->routed)
+        routed_first_stop(t);
+    int answer = 1;
+    t_undo.fd = -1;
+    sup_track_begin();
+    if (t->fb == FB_PASS) { /* the wait loop takes the result at the exit stop */
+        t->insys = t->p->logging && decode_entry(t, nr, a);
+        t->fb = FB_EXIT;
+    } else if (t->fb != FB_NONE) {
+        /* cannot happen (the thread waits for the wait loop); let it run */
+    } else if (t->p->logging) {
+        if (nr == SYS_close && wbit_get(t->p, (long)a[0])) {
+            t_undo.pid = t->p->pid;
+            t_undo.fd = (long)a[0];
+        }
+        long rv;
+        if (decode_entry(t, nr, a)) {
+            if (answer_at_entry(t, &rv)) {
+                on_result(t, rv);
+            } else if (g_nfbq < FBQ_MAX && req_doorbell() > 0) {
+                SUP_DEBUG("%d: syscall %ld handed to the wait loop", tid, nr);
+                t->fb = FB_WANT; /* no answer: the wait loop steps it */
+                g_fbq[g_nfbq++] = tid;
+                answer = 0;
+            }
+        }
+    }
+    UNLOCK();
+    if (!answer) {
+        sup_track_end(1);
+        kill(req_doorbell(), SIGWINCH); /* a stop of the doorbell wakes the wait loop */
+    }
+    return answer;
+}
+
+void trace_notif_done(int answered)
+{
+    sup_track_end(answered);
+    if (!answered && t_undo.fd >= 0) { /* withdrawn: the close will come again */
+        LOCK();
+        struct proc *p = proc_get(t_undo.pid);
+        if (p)
+            wbit(p, t_undo.fd, 1);
+        UNLOCK();
+    }
+    t_undo.fd = -1;
+}
+
+void trace_pending(void)
+{
+    if (!__atomic_load_n(&g_nfbq, __ATOMIC_RELAXED))
+        return;
+    LOCK();
+    for (int i = 0; i < g_nfbq; i++) {
+        struct thr *t = thr_get(g_fbq[i]);
+        if (t && t->fb == FB_WANT) {
+            t->fb = FB_STOPPING;
+            if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0)
+                t->fb = FB_NONE; /* gone */
+        }
+    }
+    g_nfbq = 0;
+    UNLOCK();
 }

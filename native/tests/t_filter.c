@@ -1,7 +1,10 @@
 /*
- * t_filter.c — the seccomp filter of common/ptfilter.h, with no tracer:
- * RET_TRACE makes a call fail with ENOSYS, so in a child that installed it
- * the traced calls must fail that way and everything else must work.
+ * t_filter.c — the seccomp filters of common/ptfilter.h.  Every syscall
+ * number through a user-space evaluator (both the all-RET_TRACE filter and
+ * the notify filter); then, with no tracer, RET_TRACE makes a call fail
+ * with ENOSYS, so in a child that installed it the traced calls must fail
+ * that way and everything else must work; and a notify filter's listener
+ * must see exactly the notified calls.
  * Prints one line per check: "ok NAME" or "FAIL NAME".
  */
 #define _GNU_SOURCE
@@ -15,7 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include "ptfilter.h"
+#include "ptsup.h"
 
 static int fails = 0;
 static void check(const char *name, int ok)
@@ -65,9 +72,10 @@ static int is_traced(unsigned nr)
     return 0;
 }
 
-/* Every system call number, evaluated in user space against the list. */
-static void check_exhaustive(const struct sock_filter *f, int n)
+/* Every system call number, evaluated in user space against the lists. */
+static void check_exhaustive(const struct sock_filter *f, int n, int notify)
 {
+    const unsigned NOTIF = notify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE;
     struct seccomp_data d;
     int bad = 0, worst = 0, steps;
     for (unsigned nr = 0; nr < 1024; nr++) {
@@ -77,7 +85,7 @@ static void check_exhaustive(const struct sock_filter *f, int n)
         memset(&d, 0, sizeof d);
         d.arch = AUDIT_ARCH_X86_64;
         d.nr = (int)nr;
-        unsigned want = is_traced(nr) ? SECCOMP_RET_TRACE : SECCOMP_RET_ALLOW;
+        unsigned want = !is_traced(nr) ? SECCOMP_RET_ALLOW : ptf_notified(nr) ? NOTIF : SECCOMP_RET_TRACE;
         bad += run_filter(f, n, &d, &steps) != want;
         worst = steps > worst ? steps : worst;
         d.nr = (int)(nr | 0x40000000u); /* x32: let through */
@@ -108,14 +116,97 @@ static void check_exhaustive(const struct sock_filter *f, int n)
     check("fcntl F_SETFL passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
     d.args[1] = F_DUPFD_CLOEXEC;
     check("fcntl F_DUPFD_CLOEXEC is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    d.nr = SYS_newfstatat;
+    d.args[3] = AT_EMPTY_PATH;
+    check("newfstatat with AT_EMPTY_PATH passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
+    d.args[3] = AT_SYMLINK_NOFOLLOW;
+    check("newfstatat of a path is handed over", run_filter(f, n, &d, &steps) == NOTIF);
+    d.nr = SYS_statx;
+    d.args[2] = 0;
+    d.args[3] = 0;
+    check("statx of a path is handed over", run_filter(f, n, &d, &steps) == NOTIF);
+    d.nr = SYS_close;
+    d.args[5] = PT_EXEC_COOKIE;
+    check("close with the cookie passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
+    d.args[5] = PT_EXEC_COOKIE >> 32;
+    check("close with half the cookie is handed over", run_filter(f, n, &d, &steps) == NOTIF);
+}
+
+/* A notify filter in a child: the listener sees the notified calls (answered
+ * "continue", so they work), RET_TRACE ones fail with ENOSYS (no tracer). */
+static void check_listener(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        int listener;
+        if (pt_filter_install(1, &listener) != 0 || listener < 0)
+            _exit(3);
+        pt_sup_send_fd(sv[1], listener);
+        pt_cookie_close(listener); /* passes unseen: the parent counts the rest */
+        struct stat st;
+        int ok = stat("/", &st) == 0;                                        /* notified */
+        ok &= syscall(SYS_close, 12345) == -1 && errno == EBADF;            /* notified */
+        ok &= access("/", F_OK) == 0;                                       /* notified */
+        ok &= syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY) == -1 && errno == ENOSYS; /* trace */
+        ok &= syscall(SYS_newfstatat, 1, "", &st, AT_EMPTY_PATH) == 0;      /* passes */
+        _exit(ok ? 0 : 4);
+    }
+    close(sv[1]);
+    char c;
+    struct iovec io = {&c, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = {0};
+    m.msg_iov = &io;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    int fd = -1;
+    if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
+        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+    check("the notify filter's listener comes back over SCM_RIGHTS", fd >= 0);
+    long seen[3] = {-1, -1, -1};
+    for (int i = 0; fd >= 0 && i < 3; i++) {
+        struct seccomp_notif req;
+        struct seccomp_notif_resp resp;
+        memset(&req, 0, sizeof req);
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+            break;
+        seen[i] = req.data.nr;
+        memset(&resp, 0, sizeof resp);
+        resp.id = req.id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    check("stat, close and access are notified, in order",
+          seen[0] == SYS_newfstatat && seen[1] == SYS_close &&
+              (seen[2] == SYS_access || seen[2] == SYS_faccessat || seen[2] == SYS_faccessat2));
+    check("answered calls work, traced ones fail without a tracer, fstat passes",
+          WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (fd >= 0)
+        close(fd);
+    close(sv[0]);
 }
 
 int main(void)
 {
     struct sock_filter prog[PTF_MAX];
-    int n = pt_filter_build(prog, PTF_MAX);
+    int n = pt_filter_build(prog, PTF_MAX, 1);
+    check("notify filter builds", n > 20 && n < PTF_MAX);
+    check_exhaustive(prog, n, 1);
+    check_listener();
+    n = pt_filter_build(prog, PTF_MAX, 0);
     check("filter builds", n > 20 && n < PTF_MAX);
-    check_exhaustive(prog, n);
+    check_exhaustive(prog, n, 0);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
