@@ -68,13 +68,27 @@
         SYS_accept4, SYS_io_uring_setup, SYS_chroot, SYS_pivot_root, SYS_unshare, SYS_setns
 
 /* The traced calls a notify filter hands over with RET_USER_NOTIF: their
- * records are complete at entry (newfstatat and statx with a path go the
- * same way).  close passes when it carries PT_EXEC_COOKIE in args[5] (the
- * exec wrapper closing the listener and its socket). */
+ * records are complete at entry, or the supervisor makes the call itself
+ * (supervisor/emul.c); newfstatat and statx with a path go the same way.
+ * close passes when it carries PT_EXEC_COOKIE in args[5] (the exec wrapper
+ * closing the listener and its socket). */
 #define PT_NOTIFY_SYSCALLS                                                                       \
     SYS_close, SYS_close_range, SYS_stat, SYS_lstat, SYS_access, SYS_faccessat,                 \
         SYS_faccessat2, SYS_readlink, SYS_readlinkat, SYS_chroot, SYS_pivot_root, SYS_unshare,  \
-        SYS_setns
+        SYS_setns, SYS_unlink, SYS_unlinkat, SYS_rmdir, SYS_mkdir, SYS_mkdirat, SYS_rename,     \
+        SYS_renameat, SYS_renameat2, SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,          \
+        SYS_chmod, SYS_fchmodat, SYS_chown, SYS_lchown, SYS_fchownat, SYS_utimensat,            \
+        PT_CRED_SYSCALLS
+
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+/* Seen by notify filters only, and not recorded: after one of these the
+ * supervisor no longer makes calls for the process (its credentials or
+ * its access rules may differ from the supervisor's). */
+#define PT_CRED_SYSCALLS                                                                         \
+    SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setgroups, SYS_setresuid,           \
+        SYS_setresgid, SYS_setfsuid, SYS_setfsgid, SYS_capset, SYS_landlock_restrict_self
 
 #define PTF_MAX 160 /* instructions; the program is about 70 */
 
@@ -174,8 +188,10 @@ static inline int ptf_notified(unsigned nr)
  * PT_NOTIFY_SYSCALLS get SECCOMP_RET_USER_NOTIF instead of RET_TRACE. */
 static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
 {
-    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl};
+    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl, PT_CRED_SYSCALLS};
     int n = (int)(sizeof nr / sizeof *nr);
+    if (!notify) /* the credential calls matter to notify filters only */
+        n -= (int)(sizeof((unsigned[]){PT_CRED_SYSCALLS}) / sizeof(unsigned));
     for (int i = 1; i < n; i++) /* insertion sort: tiny, and no libc needed */
         for (int j = i; j > 0 && nr[j - 1] > nr[j]; j--) {
             unsigned t = nr[j];

@@ -80,6 +80,18 @@ static int spawn(void *(*fn)(void *), void *arg)
     return rc;
 }
 
+struct valid_ctx {
+    int fd;
+    uint64_t id;
+};
+
+/* Is the thread still waiting for this answer (not withdrawn by a signal)? */
+static int still_valid(void *ctx)
+{
+    struct valid_ctx *v = ctx;
+    return ioctl(v->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &v->id) == 0;
+}
+
 /* Answer one listener's notifications until no process uses its filter. */
 static void serve(int fd)
 {
@@ -99,12 +111,22 @@ static void serve(int fd)
             SUP_DEBUG("notification listener %d: %s", fd, strerror(errno));
             return;
         }
-        if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64 &&
-            !trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args))
+        long rv = 0;
+        struct valid_ctx vc = {fd, req.id};
+        int how = NOTIF_CONTINUE;
+        if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
+            how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args,
+                              still_valid, &vc, &rv);
+        if (how == NOTIF_HOLD)
             continue; /* the wait loop took the call over */
         memset(&resp, 0, sizeof resp);
         resp.id = req.id;
-        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (how == NOTIF_RESULT) { /* the call was made here: its result is the thread's */
+            resp.error = rv < 0 ? (int)rv : 0;
+            resp.val = rv < 0 ? 0 : rv;
+        } else {
+            resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        }
         trace_notif_done(ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0);
     }
 }
@@ -112,6 +134,7 @@ static void serve(int fd)
 static void *server(void *arg)
 {
     (void)arg;
+    emu_thread_init();
     for (;;) {
         pthread_mutex_lock(&g_qlock);
         g_idle++;

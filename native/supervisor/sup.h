@@ -77,12 +77,23 @@ int trace_is_process(int pid);
 /* One waitpid() result for a traced (or unknown) thread. */
 void trace_event(int tid, int status);
 void trace_set_quiet(void); /* stop logging (the launcher gave up waiting) */
-/* A notification from a notify filter (notification threads): 1 = answer
- * "continue" now, then call trace_notif_done(whether the answer reached
- * the thread); 0 = the wait loop takes the call over (do not answer). */
-int trace_notif(int tid, long nr, const uint64_t a[6]);
+/* A notification from a notify filter (notification threads).  Returns
+ * NOTIF_CONTINUE (answer "continue"), NOTIF_RESULT (answer *rv: the
+ * supervisor made the call; still_valid(ctx) is asked first), or
+ * NOTIF_HOLD (do not answer: the wait loop takes the call over).  After
+ * an answer, trace_notif_done(whether it reached the thread). */
+enum { NOTIF_HOLD = 0, NOTIF_CONTINUE = 1, NOTIF_RESULT = 2 };
+int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
+                long *rv);
 void trace_notif_done(int answered);
 void trace_pending(void); /* wait loop: interrupt the calls taken over */
+
+/* ---- emul.c */
+void emu_thread_init(void); /* a notification thread: its own umask */
+int emu_handles(long nr);
+int emu_allowed(int pid); /* same user namespace, credentials and LSM label as ours */
+/* Make the call for the thread: 1 and the raw result in *rv, 0 if it cannot. */
+int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const char *s2, long *rv);
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */

@@ -81,6 +81,7 @@ struct proc {
      * the next stop; exe_dev/exe_ino tell whether the exec happened */
     int routed, routed_cls;
     int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
+    int emu;       /* 1/-1: the supervisor may (not) make calls for it (emul.c); 0: unknown */
     dev_t exe_dev;
     ino_t exe_ino;
     struct proc *next;
@@ -99,6 +100,12 @@ struct thr {
     int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
     int no_exec_ev; /* seized without PTRACE_O_TRACEEXEC (routed), until its first stop */
     int fb;         /* FB_*: a notified call the wait loop steps to its exit */
+    /* a call the supervisor made whose answer did not reach the thread (a
+     * signal withdrew the notification): when the same call comes again,
+     * it gets this result instead of a second go */
+    int redo;
+    long redo_nr, redo_rv;
+    uint64_t redo_a[6];
     struct thr *next;
 };
 
@@ -142,6 +149,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->logging = from ? from->logging : !g_quiet;
     p->cls = from ? from->cls : PT_CLASS_UNKNOWN;
     p->same_root = from ? from->same_root : 0;
+    p->emu = from ? from->emu : 0;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
         if (p->wbits) {
@@ -1378,11 +1386,30 @@ void trace_event(int tid, int status)
 /* ---------------------------------------------------------------- notifications */
 
 static __thread struct {
-    int pid;
+    int pid, tid; /* t_undo: a written fd whose close was recorded, until answered */
     long fd;
-} t_undo = {0, -1}; /* a written fd whose close was recorded, until answered */
+    int made;     /* a call made by the supervisor (its result was the answer) */
+} t_undo = {0, 0, -1, 0};
 
-int trace_notif(int tid, long nr, const uint64_t a[6])
+static int is_cred_call(long nr)
+{
+    static const long list[] = {PT_CRED_SYSCALLS};
+    for (unsigned i = 0; i < sizeof list / sizeof *list; i++)
+        if (list[i] == nr)
+            return 1;
+    return 0;
+}
+
+/* May the supervisor make this process's calls (emul.c)?  Checked once. */
+static int emu_ok(struct proc *p)
+{
+    if (!p->emu)
+        p->emu = emu_allowed(p->pid) ? 1 : -1;
+    return p->emu > 0;
+}
+
+int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
+                long *rv)
 {
     LOCK();
     struct thr *t = thr_get(tid);
@@ -1390,33 +1417,55 @@ int trace_notif(int tid, long nr, const uint64_t a[6])
         t = thr_discover(tid);
     if (t->p->routed)
         routed_first_stop(t);
-    int answer = 1;
+    int answer = NOTIF_CONTINUE;
     t_undo.fd = -1;
+    t_undo.made = 0;
+    t_undo.tid = tid;
     sup_track_begin();
+    if (is_cred_call(nr)) {
+        t->p->emu = -1; /* for good: its threads' credentials may differ from now on */
+    } else if ((nr == SYS_unshare || nr == SYS_setns) && t->p->emu > 0) {
+        t->p->emu = 0; /* its user namespace may change: look again */
+    }
     if (t->fb == FB_PASS) { /* the wait loop takes the result at the exit stop */
         t->insys = t->p->logging && decode_entry(t, nr, a);
         t->fb = FB_EXIT;
     } else if (t->fb != FB_NONE) {
         /* cannot happen (the thread waits for the wait loop); let it run */
     } else if (t->p->logging) {
+        int redo = t->redo && t->redo_nr == nr && !memcmp(t->redo_a, a, sizeof t->redo_a);
+        t->redo = 0;
         if (nr == SYS_close && wbit_get(t->p, (long)a[0])) {
             t_undo.pid = t->p->pid;
             t_undo.fd = (long)a[0];
         }
-        long rv;
-        if (decode_entry(t, nr, a)) {
-            if (answer_at_entry(t, &rv)) {
-                on_result(t, rv);
-            } else if (g_nfbq < FBQ_MAX && req_doorbell() > 0) {
-                SUP_DEBUG("%d: syscall %ld handed to the wait loop", tid, nr);
-                t->fb = FB_WANT; /* no answer: the wait loop steps it */
-                g_fbq[g_nfbq++] = tid;
-                answer = 0;
-            }
+        int want = decode_entry(t, nr, a);
+        if (redo) {
+            *rv = t->redo_rv; /* made already: the same answer again */
+            answer = NOTIF_RESULT;
+        } else if (want && emu_handles(nr) && same_root(t->p) && emu_ok(t->p) &&
+                   still_valid(ctx) &&
+                   emu_run(t->p->pid, tid, nr, t->a, t->has1 ? t->s1 : NULL,
+                           t->has2 ? t->s2 : NULL, rv)) {
+            answer = NOTIF_RESULT;
+        } else if (want && answer_at_entry(t, rv)) {
+            on_result(t, *rv);
+        } else if (want && g_nfbq < FBQ_MAX && req_doorbell() > 0) {
+            SUP_DEBUG("%d: syscall %ld handed to the wait loop", tid, nr);
+            t->fb = FB_WANT; /* no answer: the wait loop steps it */
+            g_fbq[g_nfbq++] = tid;
+            answer = NOTIF_HOLD;
+        }
+        if (answer == NOTIF_RESULT) {
+            on_result(t, *rv);
+            t_undo.made = 1;
+            t->redo_nr = nr;
+            t->redo_rv = *rv;
+            memcpy(t->redo_a, a, sizeof t->redo_a);
         }
     }
     UNLOCK();
-    if (!answer) {
+    if (answer == NOTIF_HOLD) {
         sup_track_end(1);
         kill(req_doorbell(), SIGWINCH); /* a stop of the doorbell wakes the wait loop */
     }
@@ -1426,14 +1475,18 @@ int trace_notif(int tid, long nr, const uint64_t a[6])
 void trace_notif_done(int answered)
 {
     sup_track_end(answered);
-    if (!answered && t_undo.fd >= 0) { /* withdrawn: the close will come again */
+    if (!answered && (t_undo.fd >= 0 || t_undo.made)) { /* withdrawn: the call will come again */
         LOCK();
-        struct proc *p = proc_get(t_undo.pid);
+        struct proc *p = t_undo.fd >= 0 ? proc_get(t_undo.pid) : NULL;
         if (p)
             wbit(p, t_undo.fd, 1);
+        struct thr *t = t_undo.made ? thr_get(t_undo.tid) : NULL;
+        if (t)
+            t->redo = 1;
         UNLOCK();
     }
     t_undo.fd = -1;
+    t_undo.made = 0;
 }
 
 void trace_pending(void)

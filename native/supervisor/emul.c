@@ -1,0 +1,395 @@
+/*
+ * emul.c — file-system calls the supervisor makes itself on behalf of a
+ * traced thread that waits on a notification (unlink, mkdir, rename,
+ * link, symlink, chmod, chown, utimensat by path), so that the result is
+ * known without a ptrace stop: the thread gets that result as its own.
+ *
+ * It is the same call only when the supervisor stands where the thread
+ * stands, so a call is done here only if:
+ *   - the process shares our root and mount namespace (trace.c checks),
+ *     our user namespace, credentials (uids, gids, groups, effective
+ *     capabilities) and LSM label (emu_allowed, cached per process by the
+ *     caller, and given up for good when it changes credentials);
+ *   - its relative path starts from the thread's own cwd or dirfd (an
+ *     O_PATH open of /proc/PID/cwd or /proc/PID/fd/N), and the directories
+ *     on the way are resolved with RESOLVE_NO_MAGICLINKS and are not in
+ *     /proc (where "self" would be the supervisor);
+ *   - a call that follows a final symbolic link does not meet one;
+ *   - mkdir uses the process's umask (read from /proc/PID/status and set
+ *     in this thread, whose fs context is its own: emu_thread_init).
+ * Anything else is "cannot" (0): the caller lets the kernel do the call and
+ * steps the thread to its exit stop instead.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sup.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+static __thread int t_fs_private; /* umask() here changes no other thread */
+
+void emu_thread_init(void) { t_fs_private = unshare(CLONE_FS) == 0; }
+
+int emu_handles(long nr)
+{
+    switch (nr) {
+    case SYS_unlink:
+    case SYS_unlinkat:
+    case SYS_rmdir:
+    case SYS_mkdir:
+    case SYS_mkdirat:
+    case SYS_rename:
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_link:
+    case SYS_linkat:
+    case SYS_symlink:
+    case SYS_symlinkat:
+    case SYS_chmod:
+    case SYS_fchmodat:
+    case SYS_chown:
+    case SYS_lchown:
+    case SYS_fchownat:
+    case SYS_utimensat:
+        return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- who */
+
+/* The lines of /proc/PID/status that decide permissions, concatenated. */
+static int creds_text(const char *status, char *out, size_t cap, unsigned *umask_out)
+{
+    FILE *f = fopen(status, "re");
+    if (!f)
+        return -1;
+    char line[1024];
+    size_t n = 0;
+    out[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (umask_out && !strncmp(line, "Umask:", 6)) {
+            *umask_out = (unsigned)strtoul(line + 6, NULL, 8);
+        } else if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) ||
+                   !strncmp(line, "Groups:", 7) || !strncmp(line, "CapEff:", 7)) {
+            size_t k = strlen(line);
+            if (n + k < cap) {
+                memcpy(out + n, line, k + 1);
+                n += k;
+            }
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static void read_small(const char *path, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, cap - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(fd);
+}
+
+int emu_allowed(int pid)
+{
+    static char mine[1024], my_lsm[256];
+    static struct stat my_userns;
+    static int have = -1;
+    if (have < 0)
+        have = creds_text("/proc/self/status", mine, sizeof mine, NULL) == 0 &&
+               stat("/proc/self/ns/user", &my_userns) == 0;
+    if (have > 0 && !my_lsm[0])
+        read_small("/proc/self/attr/current", my_lsm, sizeof my_lsm);
+    char path[64], theirs[1024], lsm[256];
+    struct stat ns;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+    if (!have || stat(path, &ns) != 0 || ns.st_ino != my_userns.st_ino || ns.st_dev != my_userns.st_dev)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    if (creds_text(path, theirs, sizeof theirs, NULL) != 0 || strcmp(theirs, mine) != 0)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/attr/current", pid);
+    read_small(path, lsm, sizeof lsm);
+    return strcmp(lsm, my_lsm) == 0;
+}
+
+/* ---------------------------------------------------------------- where */
+
+/* Where a path of the thread starts: AT_FDCWD for an absolute one (our
+ * root is its root), else an O_PATH fd of its cwd or dirfd.  0 (*fd set),
+ * -errno (what the thread gets too), or 1 (cannot). */
+static int start_dir(int pid, long dirfd, const char *path, int *fd)
+{
+    *fd = AT_FDCWD;
+    if (path[0] == '/')
+        return 0;
+    char p[64];
+    proc_path(p, pid, (int)dirfd == AT_FDCWD ? "cwd" : "fd", (int)dirfd == AT_FDCWD ? -1 : (int)dirfd);
+    int f = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (f >= 0) {
+        *fd = f;
+        return 0;
+    }
+    if (errno == ENOTDIR)
+        return -ENOTDIR;
+    if (errno == ENOENT && (int)dirfd != AT_FDCWD)
+        return -EBADF;
+    return 1;
+}
+
+/* The directory holding path's last component (an O_PATH fd in *pfd) and
+ * that component.  0, -errno, or 1 (cannot: trailing slash, "." or "..",
+ * a magic link or /proc on the way). */
+static int parent_dir(int start, const char *path, int *pfd, const char **last)
+{
+    size_t n = strlen(path);
+    if (n == 0)
+        return -ENOENT;
+    if (n >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (path[n - 1] == '/')
+        return 1;
+    const char *sl = strrchr(path, '/');
+    const char *l = sl ? sl + 1 : path;
+    if (!strcmp(l, ".") || !strcmp(l, ".."))
+        return 1;
+    char dir[PATH_MAX];
+    if (!sl)
+        strcpy(dir, ".");
+    else if (sl == path)
+        strcpy(dir, "/");
+    else {
+        memcpy(dir, path, (size_t)(sl - path));
+        dir[sl - path] = 0;
+    }
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
+    int f = (int)syscall(SYS_openat2, start, dir, &how, sizeof how);
+    if (f < 0) {
+        int e = errno;
+        return (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) ? -e : 1;
+    }
+    struct statfs sf;
+    if (fstatfs(f, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC) {
+        close(f);
+        return 1;
+    }
+    *pfd = f;
+    *last = l;
+    return 0;
+}
+
+static int is_link(int dir, const char *name)
+{
+    struct stat st;
+    return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+struct side {
+    int start, dir;
+    const char *last;
+};
+
+static void side_close(struct side *s)
+{
+    if (s->dir >= 0 && s->dir != s->start)
+        close(s->dir);
+    if (s->start >= 0)
+        close(s->start);
+    s->dir = s->start = -1;
+}
+
+/* 0 (s ready), -errno, or 1 (cannot). */
+static int side_open(struct side *s, int pid, long dirfd, const char *path)
+{
+    s->start = s->dir = -1;
+    int r = start_dir(pid, dirfd, path, &s->start);
+    if (r != 0)
+        return r;
+    r = parent_dir(s->start, path, &s->dir, &s->last);
+    if (r != 0) {
+        side_close(s);
+        return r;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- what */
+
+static long res_of(long r) { return r < 0 ? -errno : r; } /* the raw result: value or -errno */
+#define RES(x) res_of(x)
+
+int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const char *s2, long *rv)
+{
+    long d1 = AT_FDCWD, d2 = AT_FDCWD;
+    const char *p1 = s1, *p2 = NULL;
+    int follow = 0; /* the call follows a final symlink */
+    switch (nr) {
+    case SYS_unlinkat:
+    case SYS_mkdirat:
+    case SYS_fchmodat:
+    case SYS_fchownat:
+    case SYS_utimensat:
+        d1 = (long)(int)a[0];
+        break;
+    case SYS_rename:
+    case SYS_link:
+        p2 = s2;
+        break;
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_linkat:
+        d1 = (long)(int)a[0];
+        d2 = (long)(int)a[2];
+        p2 = s2;
+        break;
+    case SYS_symlink: /* target is stored as it is: only the link's place matters */
+        p1 = s2;
+        break;
+    case SYS_symlinkat:
+        d1 = (long)(int)a[1];
+        p1 = s2;
+        break;
+    }
+    switch (nr) {
+    case SYS_chmod:
+    case SYS_chown:
+        follow = 1;
+        break;
+    case SYS_fchmodat:
+        follow = 1; /* fchmodat has no flags */
+        break;
+    case SYS_fchownat:
+        if (a[4] & AT_EMPTY_PATH)
+            return 0;
+        follow = !(a[4] & AT_SYMLINK_NOFOLLOW);
+        break;
+    case SYS_utimensat:
+        if (!a[1] || (a[3] & AT_EMPTY_PATH))
+            return 0; /* futimens: an fd, not a path */
+        follow = !(a[3] & AT_SYMLINK_NOFOLLOW);
+        break;
+    case SYS_linkat:
+        if (a[4] & AT_EMPTY_PATH)
+            return 0;
+        follow = (a[4] & AT_SYMLINK_FOLLOW) != 0;
+        break;
+    }
+    if (!p1 || ((nr == SYS_rename || nr == SYS_renameat || nr == SYS_renameat2 || nr == SYS_link ||
+                 nr == SYS_linkat) &&
+                !p2))
+        return 0;
+    struct timespec ts[2];
+    if (nr == SYS_utimensat && a[2] && mem_read(tid, a[2], ts, sizeof ts) != (long)sizeof ts)
+        return 0;
+    unsigned um = 0;
+    if (nr == SYS_mkdir || nr == SYS_mkdirat) {
+        char st[64], junk[1024];
+        snprintf(st, sizeof st, "/proc/%d/status", pid);
+        um = 01000; /* not found */
+        if (!t_fs_private || creds_text(st, junk, sizeof junk, &um) != 0 || um > 0777)
+            return 0;
+    }
+    struct side x, y = {-1, -1, NULL};
+    int r = side_open(&x, pid, d1, p1);
+    if (r < 0) {
+        *rv = r;
+        return 1;
+    }
+    if (r > 0)
+        return 0;
+    if (p2) {
+        r = side_open(&y, pid, d2, p2);
+        if (r != 0) {
+            side_close(&x);
+            if (r < 0)
+                *rv = r;
+            return r < 0;
+        }
+    }
+    if (follow && is_link(x.dir, x.last)) {
+        side_close(&x);
+        side_close(&y);
+        return 0;
+    }
+    long res;
+    switch (nr) {
+    case SYS_unlink:
+        res = RES(unlinkat(x.dir, x.last, 0));
+        break;
+    case SYS_rmdir:
+        res = RES(unlinkat(x.dir, x.last, AT_REMOVEDIR));
+        break;
+    case SYS_unlinkat:
+        res = RES(unlinkat(x.dir, x.last, (int)a[2]));
+        break;
+    case SYS_mkdir:
+    case SYS_mkdirat:
+        umask((mode_t)um);
+        res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
+        break;
+    case SYS_rename:
+    case SYS_renameat:
+        res = RES(renameat(x.dir, x.last, y.dir, y.last));
+        break;
+    case SYS_renameat2:
+        res = RES(syscall(SYS_renameat2, x.dir, x.last, y.dir, y.last, (unsigned)a[4]));
+        break;
+    case SYS_link:
+        res = RES(linkat(x.dir, x.last, y.dir, y.last, 0));
+        break;
+    case SYS_linkat:
+        res = RES(linkat(x.dir, x.last, y.dir, y.last, (int)a[4] & AT_SYMLINK_FOLLOW));
+        break;
+    case SYS_symlink:
+    case SYS_symlinkat:
+        res = RES(symlinkat(s1, x.dir, x.last));
+        break;
+    case SYS_chmod:
+        res = RES(fchmodat(x.dir, x.last, (mode_t)a[1], 0));
+        break;
+    case SYS_fchmodat:
+        res = RES(fchmodat(x.dir, x.last, (mode_t)a[2], 0));
+        break;
+    case SYS_chown:
+        res = RES(fchownat(x.dir, x.last, (uid_t)a[1], (gid_t)a[2], 0));
+        break;
+    case SYS_lchown:
+        res = RES(fchownat(x.dir, x.last, (uid_t)a[1], (gid_t)a[2], AT_SYMLINK_NOFOLLOW));
+        break;
+    case SYS_fchownat:
+        res = RES(fchownat(x.dir, x.last, (uid_t)a[2], (gid_t)a[3], (int)a[4] & AT_SYMLINK_NOFOLLOW));
+        break;
+    case SYS_utimensat:
+        res = RES(utimensat(x.dir, x.last, a[2] ? ts : NULL, (int)a[3] & AT_SYMLINK_NOFOLLOW));
+        break;
+    default:
+        res = 0;
+        side_close(&x);
+        side_close(&y);
+        return 0;
+    }
+    side_close(&x);
+    side_close(&y);
+    *rv = res;
+    return 1;
+}
