@@ -469,7 +469,7 @@ def test_lookups_follow_a_program_into_its_chroot(tmp_path: Path, busybox: str) 
     (root / "inside").write_text("x\n")
     if subprocess.run([unshare, "-r", "true"], capture_output=True).returncode != 0:
         pytest.skip("user namespaces are not available here (unshare -r fails)")
-    script = "ls /inside; ls /etc/hostname; true"
+    script = "ls /inside; ls /etc/hostname; mkdir /made && rmdir /made; true"
     proc = _record([unshare, "-r", busybox, "chroot", str(root), "/busybox", "sh", "-c", script],
                    tmp_path, tmp_path / "s.db", clean_env())
     assert proc.returncode == 0, proc.stderr
@@ -479,3 +479,8 @@ def test_lookups_follow_a_program_into_its_chroot(tmp_path: Path, busybox: str) 
     results = {path: {r for p, r in rows if p == path} for path in ("/inside", "/etc/hostname")}
     assert results["/inside"] == {0}, rows
     assert results["/etc/hostname"] and 0 not in results["/etc/hostname"], rows
+    # calls the supervisor would make itself are left to the kernel inside the chroot
+    made = _rows(tmp_path / "s.db", "SELECT e.op, e.result FROM file_events e JOIN files f ON f.id = e.file_id "
+                                    "WHERE f.path = '/made' AND e.op IN ('mkdir', 'unlink')")
+    assert sorted(made) == [("mkdir", 0), ("unlink", 0)], made
+    assert not (root / "made").exists() and not Path("/made").exists()

@@ -26,6 +26,7 @@ cc_ "$HERE/t_exec_static.c" -o "$T/t_exec_static"
 cc_ "$HERE/t_exec_fail.c" -o "$T/t_exec_fail"
 cc_ "$HERE/t_spawn_static.c" -o "$T/t_spawn_static"
 if ! $CC -static -O1 -pthread $INC "$HERE/t_sup_static.c" -o "$T/t_sup_static" 2>/dev/null ||
+   ! $CC -static -O1 $INC "$HERE/t_emul.c" -o "$T/t_emul" 2>/dev/null ||
    ! $CC -static -O1 $INC "$HERE/t_uring.c" -o "$T/t_uring" 2>/dev/null; then
     echo "  skip: no static libc (apt-get install libc6-dev)"
     exit 0
@@ -174,6 +175,24 @@ check "SPAWN record with the real target and argv" has spawn "^SPAWN .*a1=$SP .*
 check "supervisor START for it (ptrace, static)" has spawn "^START pid=$SP .*ret=1 err=1 .*t_sup_static"
 check "its calls recorded" has spawn "^RENAME pid=$SP .*\"x.txt\" \"y.txt\""
 check "no UNTRACED record" sh -c "! grep -q '^UNTRACED' '$W/spawn.txt'"
+
+echo "10 path calls the supervisor makes for a static program, and those it must not"
+mkdir -p "$W/emul_native"
+(cd "$W/emul_native" && "$T/t_emul" > "$W/emul_native.out" 2>&1)
+PROVTRACE_DEBUG=1 sup emul ptrace "$T/t_emul"
+RC=$?
+check "exit status 0" test $RC = 0
+check "output exactly as natively (umask, modes, errors, times)" cmp "$W/emul.out" "$W/emul_native.out"
+check "mkdir under umask 077 made 0700" grep -q '^mode d1 700$' "$W/emul.out"
+check "MKDIR ret=0 then EEXIST" sh -c "grep -q '^MKDIR .*ret=0 .*\"d1\"' '$W/emul.txt' && grep -q '^MKDIR .*ret=-1 err=17 .*\"d1\"' '$W/emul.txt'"
+check "CHMOD through the symlink recorded ret=0" has emul '^CHMOD .*ret=0 .*a2=488 .*"ln"'
+check "RENAME, LINK, UNLINK ENOTDIR, EBADF recorded" sh -c "grep -q '^RENAME .*ret=0 .*\"g\" \"h\"' '$W/emul.txt' && grep -q '^LINK .*ret=0' '$W/emul.txt' && grep -q '^UNLINK .*ret=-1 err=20 .*\"d1/f/x\"' '$W/emul.txt' && grep -q '^UNLINK .*ret=-1 err=9 .*fd=999' '$W/emul.txt'"
+if [ "${PROVTRACE_NOTIFY:-1}" != 0 ]; then
+    check "chmod through a symlink left to the kernel (stepped)" grep -q 'syscall 90 handed to the wait loop' "$W/emul.err"
+    check "after a credential call, mkdir left to the kernel (stepped)" grep -q 'syscall 83 handed to the wait loop' "$W/emul.err"
+    check "no other call stepped" sh -c "test \$(grep -c 'handed to the wait loop' '$W/emul.err') -le 6"
+fi
+check "log clean" clean_log emul
 
 echo "passed $pass, failed $fail"
 [ $fail = 0 ]
