@@ -327,6 +327,27 @@ static inline long pt_cookie_close(int fd)
  * a notify filter is tried first: *listener gets its fd (for the
  * supervisor); a kernel without listeners gets the all-RET_TRACE filter and
  * *listener = -1.  0 or -errno. */
+#if defined(__has_include)
+#if __has_include("ptfilter_prog.h")
+#include "ptfilter_prog.h" /* generated at build time: pt_prog_trace, pt_prog_notify */
+#endif
+#endif
+
+/* The program (prebuilt when the build generated it) into prog[]; length or -1. */
+static inline int pt_filter_get(struct sock_filter *prog, int notify)
+{
+#ifdef PT_FILTER_PREBUILT
+    const struct sock_filter *src = notify ? pt_prog_notify : pt_prog_trace;
+    int n = notify ? (int)(sizeof pt_prog_notify / sizeof *pt_prog_notify)
+                   : (int)(sizeof pt_prog_trace / sizeof *pt_prog_trace);
+    for (int i = 0; i < n; i++)
+        prog[i] = src[i];
+    return n;
+#else
+    return pt_filter_build(prog, PTF_MAX, notify);
+#endif
+}
+
 static inline int pt_filter_install(int notify, int *listener)
 {
     struct sock_filter prog[PTF_MAX];
@@ -335,7 +356,7 @@ static inline int pt_filter_install(int notify, int *listener)
     if (r != 0)
         return (int)r;
     if (notify) {
-        int n = pt_filter_build(prog, PTF_MAX, 1);
+        int n = pt_filter_get(prog, 1);
         struct sock_fprog fp = {(unsigned short)n, prog};
         if (n > 0) {
             r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
@@ -346,7 +367,7 @@ static inline int pt_filter_install(int notify, int *listener)
             }
         }
     }
-    int n = pt_filter_build(prog, PTF_MAX, 0);
+    int n = pt_filter_get(prog, 0);
     if (n < 0)
         return -22; /* EINVAL */
     struct sock_fprog fp = {(unsigned short)n, prog};

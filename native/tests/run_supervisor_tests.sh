@@ -10,7 +10,7 @@ CC=${CC:-cc}
 T=$B/tests
 LIB=$B/libprovtrace.so
 SUP=$B/provtrace-supervisor
-INC="-I$HERE/../include -I$HERE/../common"
+INC="-I$HERE/../include -I$HERE/../common -I$B/gen"
 mkdir -p "$T"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "  ok   $1"; }

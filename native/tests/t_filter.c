@@ -208,6 +208,15 @@ int main(void)
     check_listener();
     n = pt_filter_build(prog, PTF_MAX, 0);
     check("filter builds", n > 20 && n < PTF_MAX);
+#ifdef PT_FILTER_PREBUILT
+    struct sock_filter pre[PTF_MAX], nb[PTF_MAX];
+    int nn = pt_filter_build(nb, PTF_MAX, 1);
+    check("the generated programs are the builder's (the build is up to date)",
+          pt_filter_get(pre, 0) == n && !memcmp(pre, prog, (size_t)n * sizeof *prog) &&
+              pt_filter_get(pre, 1) == nn && !memcmp(pre, nb, (size_t)nn * sizeof *nb));
+#else
+    check("the generated programs are included (build/gen/ptfilter_prog.h)", 0);
+#endif
     check_exhaustive(prog, n, 0);
     fflush(stdout);
     pid_t pid = fork();
