@@ -102,7 +102,14 @@
 
 /* Internal: jump targets while building (absolute indices or a label). */
 enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3, PTF_NOTIF = -4, PTF_SPECIAL = -5 /* - k */ };
-enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_S_CLOSE, PTF_NSPECIAL };
+enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_S_CLOSE,
+       PTF_S_OPEN, PTF_S_OPENAT, PTF_NSPECIAL };
+
+/* open flags that make an open more than a read: such opens stay RET_TRACE
+ * (their result and their fd's later version need the exit stop); the
+ * others a notify filter hands over, and the supervisor opens the file
+ * for the thread (supervisor/emul.c). */
+#define PT_OPEN_WRITE_FLAGS (O_ACCMODE | O_CREAT | O_TRUNC | 020000000 /* O_TMPFILE's own bit */)
 
 struct ptf_builder {
     struct sock_filter *f;
@@ -145,9 +152,13 @@ static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, int i
     return at;
 }
 
-static inline int ptf_special_of(unsigned nr)
+static inline int ptf_special_of(unsigned nr, int notify)
 {
     switch (nr) {
+    case SYS_open:
+        return notify ? PTF_S_OPEN : -1;
+    case SYS_openat:
+        return notify ? PTF_S_OPENAT : -1;
     case SYS_newfstatat:
         return PTF_S_FSTATAT;
     case SYS_statx:
@@ -208,7 +219,7 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
         unsigned x = nr[i];
         if (i && x == nr[i - 1])
             continue;
-        int sp = ptf_special_of(x);
+        int sp = ptf_special_of(x, notify);
         int act = sp >= 0 ? PTF_SPECIAL - sp : (notify && ptf_notified(x)) ? PTF_NOTIF : PTF_TRACE;
         if (x > end && seg[ns - 1].act != PTF_ALLOW) {
             seg[ns].lo = end;
@@ -257,6 +268,13 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
         PTF_ARG(k ? 5 : 3, 1);
         ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(PT_EXEC_COOKIE >> 32), PTF_ALLOW, other);
     }
+    /* open(path, flags) / openat(dirfd, path, flags): reads to the supervisor */
+    special_at[PTF_S_OPEN] = b.n;
+    PTF_ARG(1, 0);
+    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry);
+    special_at[PTF_S_OPENAT] = b.n;
+    PTF_ARG(2, 0);
+    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry);
     int notif_at = b.n;
     if (notify)
         ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);

@@ -1,8 +1,10 @@
 /*
  * emul.c — file-system calls the supervisor makes itself on behalf of a
  * traced thread that waits on a notification (unlink, mkdir, rename,
- * link, symlink, chmod, chown, utimensat by path), so that the result is
- * known without a ptrace stop: the thread gets that result as its own.
+ * link, symlink, chmod, chown, utimensat by path, and opens for reading,
+ * whose file the thread then receives: SECCOMP_IOCTL_NOTIF_ADDFD), so that
+ * the result is known without a ptrace stop: the thread gets that result
+ * as its own.
  *
  * It is the same call only when the supervisor stands where the thread
  * stands, so a call is done here only if:
@@ -15,6 +17,10 @@
  *     on the way are resolved with RESOLVE_NO_MAGICLINKS and are not in
  *     /proc (where "self" would be the supervisor);
  *   - a call that follows a final symbolic link does not meet one;
+ *   - an open is of a regular file, a directory or a harmless character
+ *     device (/dev/null, zero, full, random, urandom), never a FIFO, a
+ *     socket, a terminal or anything in /proc, so opening it here cannot
+ *     block or act for the wrong process;
  *   - mkdir uses the process's umask (read from /proc/PID/status and set
  *     in this thread, whose fs context is its own: emu_thread_init).
  * Anything else is "cannot" (0): the caller lets the kernel do the call and
@@ -32,10 +38,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ptfilter.h"
 #include "sup.h"
 
 #ifndef SYS_fchmodat2
@@ -392,4 +400,81 @@ int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const 
     side_close(&y);
     *rv = res;
     return 1;
+}
+
+/* ---------------------------------------------------------------- opens */
+
+static int harmless_dev(dev_t rdev)
+{
+    /* /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom */
+    return major(rdev) == 1 && (minor(rdev) == 3 || minor(rdev) == 5 || minor(rdev) == 7 ||
+                                minor(rdev) == 8 || minor(rdev) == 9);
+}
+
+int emu_open(int pid, long nr, const uint64_t *a, const char *path, int *fd, struct pt_version *v,
+             long *rv)
+{
+    long dirfd = nr == SYS_openat ? (long)(int)a[0] : AT_FDCWD;
+    int flags = (int)(nr == SYS_openat ? a[2] : a[1]);
+    *fd = -1;
+    if (!path || (nr != SYS_open && nr != SYS_openat) || (flags & (PT_OPEN_WRITE_FLAGS | O_PATH)))
+        return 0; /* (an O_PATH fd cannot be handed over) */
+    if (!path[0]) {
+        *rv = -ENOENT;
+        return 1;
+    }
+    int start;
+    int r = start_dir(pid, dirfd, path, &start);
+    if (r != 0) {
+        if (r < 0)
+            *rv = r;
+        return r < 0;
+    }
+    /* first where it leads, without opening it (O_PATH cannot block) */
+    struct open_how how = {.flags = (uint64_t)(O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY))),
+                           .resolve = RESOLVE_NO_MAGICLINKS};
+    int pfd = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+    int ok = 0;
+    struct stat st, st2;
+    struct statfs sf;
+    if (pfd < 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) {
+            *rv = -e;
+            ok = 1;
+        }
+    } else if (fstat(pfd, &st) == 0 && fstatfs(pfd, &sf) == 0 && sf.f_type != PROC_SUPER_MAGIC) {
+        if (S_ISLNK(st.st_mode)) {
+            *rv = -ELOOP; /* O_NOFOLLOW met a symlink */
+            ok = 1;
+        } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+                   (S_ISCHR(st.st_mode) && harmless_dev(st.st_rdev))) {
+            how.flags = (uint64_t)(flags | O_CLOEXEC); /* now the open itself */
+            int f = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+            if (f < 0) {
+                int e = errno;
+                if (e != ELOOP && e != EAGAIN && e != EINTR) {
+                    *rv = -e;
+                    ok = 1;
+                }
+            } else if (fstat(f, &st2) == 0 && st2.st_dev == st.st_dev && st2.st_ino == st.st_ino) {
+                *fd = f;
+                v->dev = st2.st_dev;
+                v->ino = st2.st_ino;
+                v->size = st2.st_size;
+                v->mtime_ns = (int64_t)st2.st_mtim.tv_sec * 1000000000 + st2.st_mtim.tv_nsec;
+                v->ctime_ns = (int64_t)st2.st_ctim.tv_sec * 1000000000 + st2.st_ctim.tv_nsec;
+                v->mode = st2.st_mode;
+                v->pad = 0;
+                ok = 1;
+            } else {
+                close(f); /* it changed under us: leave it to the kernel */
+            }
+        }
+    }
+    if (pfd >= 0)
+        close(pfd);
+    if (start >= 0)
+        close(start);
+    return ok;
 }

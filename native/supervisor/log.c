@@ -85,6 +85,12 @@ void sup_emit(int pid, int tid, const struct pt_ev *ev, const struct pt_seg *seg
 
 void sup_track_begin(void) { t_ntrack = 0; }
 
+void sup_track_set_ret(long ret)
+{
+    for (int i = 0; i < t_ntrack; i++)
+        t_track[i]->ret = ret;
+}
+
 void sup_track_end(int keep)
 {
     for (int i = 0; !keep && i < t_ntrack; i++)

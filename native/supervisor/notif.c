@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -103,19 +104,43 @@ static void serve(int fd)
             SUP_DEBUG("notification listener %d: %s", fd, strerror(errno));
             return;
         }
-        long rv = 0;
+        struct notif_answer ans = {0, -1, 0};
         struct valid_ctx vc = {fd, req.id};
         int how = NOTIF_CONTINUE;
         if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
             how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args,
-                              still_valid, &vc, &rv);
+                              still_valid, &vc, &ans);
         if (how == NOTIF_HOLD)
             continue; /* the wait loop took the call over */
         memset(&resp, 0, sizeof resp);
         resp.id = req.id;
+        if (how == NOTIF_ADDFD) { /* the file opened here becomes the thread's, as its result */
+            struct seccomp_notif_addfd add;
+            memset(&add, 0, sizeof add);
+            add.id = req.id;
+            add.flags = SECCOMP_ADDFD_FLAG_SEND;
+            add.srcfd = (uint32_t)ans.fd;
+            add.newfd_flags = ans.cloexec ? O_CLOEXEC : 0;
+            long got = ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+            int e = errno;
+            close(ans.fd);
+            if (got >= 0) {
+                trace_notif_opened(got);
+                trace_notif_done(1);
+                continue;
+            }
+            if (e == ENOENT) { /* withdrawn: the open will come again */
+                trace_notif_done(0);
+                continue;
+            }
+            if (!trace_notif_open_failed(e))
+                continue; /* not a failure its own open would have: the wait loop steps it */
+            ans.rv = -e; /* EMFILE: what its own open says */
+            how = NOTIF_RESULT;
+        }
         if (how == NOTIF_RESULT) { /* the call was made here: its result is the thread's */
-            resp.error = rv < 0 ? (int)rv : 0;
-            resp.val = rv < 0 ? 0 : rv;
+            resp.error = ans.rv < 0 ? (int)ans.rv : 0;
+            resp.val = ans.rv < 0 ? 0 : ans.rv;
         } else {
             resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         }

@@ -32,6 +32,7 @@ int sup_version_path(const char *path, struct pt_version *v);
 /* Records this thread writes between begin and end(keep = 0) become padding. */
 void sup_track_begin(void);
 void sup_track_end(int keep);
+void sup_track_set_ret(long ret); /* patch the result of the records tracked so far */
 uint64_t sup_now(void);
 
 /* ---- debug (main.c) */
@@ -78,13 +79,23 @@ int trace_is_process(int pid);
 void trace_event(int tid, int status);
 void trace_set_quiet(void); /* stop logging (the launcher gave up waiting) */
 /* A notification from a notify filter (notification threads).  Returns
- * NOTIF_CONTINUE (answer "continue"), NOTIF_RESULT (answer *rv: the
- * supervisor made the call; still_valid(ctx) is asked first), or
- * NOTIF_HOLD (do not answer: the wait loop takes the call over).  After
+ * NOTIF_CONTINUE (answer "continue"), NOTIF_RESULT (answer ans->rv: the
+ * supervisor made the call; still_valid(ctx) is asked first), NOTIF_ADDFD
+ * (the supervisor opened the file: hand ans->fd to the thread, O_CLOEXEC
+ * if ans->cloexec, then trace_notif_opened() or trace_notif_open_failed()),
+ * or NOTIF_HOLD (do not answer: the wait loop takes the call over).  After
  * an answer, trace_notif_done(whether it reached the thread). */
-enum { NOTIF_HOLD = 0, NOTIF_CONTINUE = 1, NOTIF_RESULT = 2 };
+enum { NOTIF_HOLD = 0, NOTIF_CONTINUE = 1, NOTIF_RESULT = 2, NOTIF_ADDFD = 3 };
+struct notif_answer {
+    long rv;
+    int fd, cloexec;
+};
 int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
-                long *rv);
+                struct notif_answer *ans);
+void trace_notif_opened(long fd);      /* the thread's fd for the file opened for it */
+/* It could not take the fd: 1 = answer err (its own open would fail so),
+ * 0 = do not answer (the wait loop steps the call instead). */
+int trace_notif_open_failed(int err);
 void trace_notif_done(int answered);
 void trace_pending(void); /* wait loop: interrupt the calls taken over */
 
@@ -94,6 +105,10 @@ int emu_handles(long nr);
 int emu_allowed(int pid); /* same user namespace, credentials and LSM label as ours */
 /* Make the call for the thread: 1 and the raw result in *rv, 0 if it cannot. */
 int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const char *s2, long *rv);
+/* An open for reading made for the thread: 1 and either *fd (ours, to hand
+ * over; *v its version) or *rv = -errno; 0 if it cannot be made here. */
+int emu_open(int pid, long nr, const uint64_t *a, const char *path, int *fd, struct pt_version *v,
+             long *rv);
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */

@@ -848,22 +848,15 @@ static int on_entry(struct thr *t, long nr, const uint64_t *a)
 
 /* ---------------------------------------------------------------- exit */
 
-/* The record of a call whose raw result (value or -errno) is rv. */
-static void on_result(struct thr *t, long rv)
+/* The OPEN record.  given: the version when known already (an open made
+ * by the supervisor); placeholder: r is not the thread's fd yet (patched
+ * when it is known), so the fd table is left alone. */
+static void open_result(struct thr *t, long r, int e, const struct pt_version *given, int placeholder)
 {
-    long r = rv < 0 && rv > -4096 ? -1 : rv;
-    int e = rv < 0 && rv > -4096 ? (int)-rv : 0;
     const uint64_t *a = t->a;
-    const char *s1 = t->s1, *s2 = t->s2;
     struct pt_version v;
-    int hv;
-    int dfd;
-    switch (t->nr) {
-    case SYS_open:
-    case SYS_creat:
-    case SYS_openat:
-    case SYS_openat2:
-    case SYS_open_by_handle_at: {
+    int hv, dfd;
+    {
         long flags, mode = 0;
         int api;
         dfd = AT_FDCWD;
@@ -895,16 +888,37 @@ static void on_result(struct thr *t, long rv)
         }
         if (!((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE))
             mode = 0;
-        hv = r >= 0 && fd_version(P(t), r, &v);
-        if (r >= 0 && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH)) {
+        if (given)
+            v = *given;
+        hv = r >= 0 && (given || fd_version(P(t), r, &v));
+        if (placeholder) {
+        } else if (r >= 0 && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH)) {
             wbit(t->p, r, 1);
             want_exit_stop(t);
         } else if (r >= 0) {
             wbit(t->p, r, 0);
         }
-        LOG(t, PT_OP_OPEN, dfd, r, e, flags, mode, api, hv ? &v : NULL, s1, NULL);
-        break;
+        LOG(t, PT_OP_OPEN, dfd, r, e, flags, mode, api, hv ? &v : NULL, t->s1, NULL);
     }
+}
+
+/* The record of a call whose raw result (value or -errno) is rv. */
+static void on_result(struct thr *t, long rv)
+{
+    long r = rv < 0 && rv > -4096 ? -1 : rv;
+    int e = rv < 0 && rv > -4096 ? (int)-rv : 0;
+    const uint64_t *a = t->a;
+    const char *s1 = t->s1, *s2 = t->s2;
+    struct pt_version v;
+    int hv;
+    switch (t->nr) {
+    case SYS_open:
+    case SYS_creat:
+    case SYS_openat:
+    case SYS_openat2:
+    case SYS_open_by_handle_at:
+        open_result(t, r, e, NULL, 0);
+        break;
     case SYS_stat:
         LOG(t, PT_OP_STAT, AT_FDCWD, r, e, 0, 0, PT_API_STAT, NULL, s1, NULL);
         break;
@@ -1390,6 +1404,7 @@ static __thread struct {
     long fd;
     int made;     /* a call made by the supervisor (its result was the answer) */
 } t_undo = {0, 0, -1, 0};
+static __thread struct pt_version t_ver; /* of a file opened for the thread */
 
 static int is_cred_call(long nr)
 {
@@ -1408,9 +1423,22 @@ static int emu_ok(struct proc *p)
     return p->emu > 0;
 }
 
-int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
-                long *rv)
+/* Leave the thread's notified call to the wait loop (caller holds the lock;
+ * kicks the doorbell after unlocking).  0 if it cannot be queued. */
+static int hold(struct thr *t)
 {
+    if (g_nfbq >= FBQ_MAX || req_doorbell() <= 0)
+        return 0;
+    SUP_DEBUG("%d: syscall %ld handed to the wait loop", t->tid, t->nr);
+    t->fb = FB_WANT; /* no answer: the wait loop steps it */
+    g_fbq[g_nfbq++] = t->tid;
+    return 1;
+}
+
+int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
+                struct notif_answer *ans)
+{
+    long *rv = &ans->rv;
     LOCK();
     struct thr *t = thr_get(tid);
     if (!t)
@@ -1421,6 +1449,8 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
     t_undo.fd = -1;
     t_undo.made = 0;
     t_undo.tid = tid;
+    t_undo.pid = t->p->pid;
+    ans->fd = -1;
     sup_track_begin();
     if (is_cred_call(nr)) {
         t->p->emu = -1; /* for good: its threads' credentials may differ from now on */
@@ -1448,15 +1478,22 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
                    emu_run(t->p->pid, tid, nr, t->a, t->has1 ? t->s1 : NULL,
                            t->has2 ? t->s2 : NULL, rv)) {
             answer = NOTIF_RESULT;
+        } else if (want && (nr == SYS_open || nr == SYS_openat) && same_root(t->p) && emu_ok(t->p) &&
+                   emu_open(t->p->pid, nr, t->a, t->has1 ? t->s1 : NULL, &ans->fd, &t_ver, rv)) {
+            if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
+                ans->cloexec = ((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC) != 0;
+                open_result(t, 0, 0, &t_ver, 1);
+                answer = NOTIF_ADDFD;
+            } else {
+                on_result(t, *rv);
+                answer = NOTIF_RESULT;
+            }
         } else if (want && answer_at_entry(t, rv)) {
             on_result(t, *rv);
-        } else if (want && g_nfbq < FBQ_MAX && req_doorbell() > 0) {
-            SUP_DEBUG("%d: syscall %ld handed to the wait loop", tid, nr);
-            t->fb = FB_WANT; /* no answer: the wait loop steps it */
-            g_fbq[g_nfbq++] = tid;
+        } else if (want && hold(t)) {
             answer = NOTIF_HOLD;
         }
-        if (answer == NOTIF_RESULT) {
+        if (answer == NOTIF_RESULT && !(nr == SYS_open || nr == SYS_openat)) {
             on_result(t, *rv);
             t_undo.made = 1;
             t->redo_nr = nr;
@@ -1468,6 +1505,37 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
     if (answer == NOTIF_HOLD) {
         sup_track_end(1);
         kill(req_doorbell(), SIGWINCH); /* a stop of the doorbell wakes the wait loop */
+    }
+    return answer;
+}
+
+void trace_notif_opened(long fd)
+{
+    sup_track_set_ret(fd);
+    LOCK();
+    struct proc *p = proc_get(t_undo.pid);
+    if (p)
+        wbit(p, fd, 0); /* a read: its close needs no version */
+    UNLOCK();
+}
+
+int trace_notif_open_failed(int err)
+{
+    LOCK();
+    sup_track_end(0);
+    sup_track_begin();
+    struct thr *t = thr_get(t_undo.tid);
+    int answer = 1;
+    if (!t) {
+    } else if (err == EMFILE || err == ENFILE) { /* still waiting: its state is the open's */
+        open_result(t, -1, err, NULL, 0);
+    } else if (hold(t)) {
+        answer = 0;
+    }
+    UNLOCK();
+    if (!answer) {
+        sup_track_end(1);
+        kill(req_doorbell(), SIGWINCH);
     }
     return answer;
 }

@@ -190,8 +190,13 @@ check "RENAME, LINK, UNLINK ENOTDIR, EBADF recorded" sh -c "grep -q '^RENAME .*r
 if [ "${PROVTRACE_NOTIFY:-1}" != 0 ]; then
     check "chmod through a symlink left to the kernel (stepped)" grep -q 'syscall 90 handed to the wait loop' "$W/emul.err"
     check "after a credential call, mkdir left to the kernel (stepped)" grep -q 'syscall 83 handed to the wait loop' "$W/emul.err"
-    check "no other call stepped" sh -c "test \$(grep -c 'handed to the wait loop' '$W/emul.err') -le 6"
+    check "opens of a FIFO, of /proc/self and O_PATH left to the kernel" \
+        test "$(grep -c 'syscall 257 handed to the wait loop' "$W/emul.err")" = 3
+    check "no other call stepped" sh -c "test \$(grep -c 'handed to the wait loop' '$W/emul.err') -le 9"
 fi
+check "opens for reading recorded with their fd and version" has emul '^OPEN .*ret=4 err=0 fd=-100 a1=0 .* v=[0-9]*:[0-9]*:0:.*"d1/f"'
+check "open of a missing file: ENOENT" has emul '^OPEN .*ret=-1 err=2 .*"missing"'
+check "running out of fds: EMFILE recorded" has emul '^OPEN .*ret=-1 err=24 .*"d1/f"'
 check "log clean" clean_log emul
 
 echo "passed $pass, failed $fail"

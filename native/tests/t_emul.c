@@ -2,8 +2,10 @@
  * t_emul.c — path calls whose results matter, for the calls the supervisor
  * makes itself (supervisor/emul.c) and those it must leave to the kernel:
  * a umask other than the supervisor's, chmod through a symlink, an fd as
- * the start, failures, rename/link/symlink, and a credential call after
- * which the supervisor may no longer make calls for the process.  Built
+ * the start, failures, rename/link/symlink, opens for reading (fd numbers,
+ * fd and file flags, /dev/null, a FIFO, /proc/self, O_NOFOLLOW, running
+ * out of fds), and a credential call after which the supervisor may no
+ * longer make calls for the process.  Built
  * static; prints what it saw, so that its output under the supervisor can
  * be compared with a native run.
  */
@@ -11,7 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -29,6 +33,56 @@ static void mode_of(const char *path)
         printf("mode %s %o\n", path, (unsigned)(st.st_mode & 07777));
     else
         printf("mode %s missing\n", path);
+}
+
+static void opened(const char *what, int fd)
+{
+    if (fd < 0) {
+        printf("open %s=-1 %s\n", what, strerror(errno));
+        return;
+    }
+    printf("open %s=%d fdflags=%d flflags=0%o\n", what, fd, fcntl(fd, F_GETFD),
+           (unsigned)fcntl(fd, F_GETFL));
+}
+
+/* Opens for reading: the supervisor opens the file and hands it over. */
+static void opens(void)
+{
+    int fd = open("d1/f", O_RDONLY);
+    opened("d1/f", fd);
+    close(open("/nonexistent-dir/x", O_RDONLY));
+    char buf[64];
+    printf("read %zd\n", read(fd, buf, sizeof buf));
+    int fd2 = open("d1", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    opened("d1 (dir, cloexec)", fd2);
+    close(fd);
+    close(fd2);
+    opened("/dev/null", open("/dev/null", O_RDONLY));
+    opened("missing", open("missing", O_RDONLY));
+    opened("ln O_NOFOLLOW", open("ln", O_RDONLY | O_NOFOLLOW));
+    opened("ln O_PATH|O_NOFOLLOW", open("ln", O_PATH | O_NOFOLLOW));
+    opened("d1/f O_DIRECTORY", open("d1/f", O_RDONLY | O_DIRECTORY));
+    mkfifo("fifo", 0600);
+    opened("fifo O_NONBLOCK", open("fifo", O_RDONLY | O_NONBLOCK));
+    fd = open("/proc/self/status", O_RDONLY); /* ours, not the supervisor's */
+    char st[4096];
+    ssize_t n = fd >= 0 ? read(fd, st, sizeof st - 1) : -1;
+    st[n > 0 ? n : 0] = 0;
+    char *pid = strstr(st, "\nPid:");
+    printf("/proc/self/status is mine: %d\n", pid && atoi(pid + 5) == getpid());
+    close(fd);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit few = {16, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &few);
+    int got[64], k = 0, last = 0;
+    while (k < 64 && (last = open("d1/f", O_RDONLY)) >= 0)
+        got[k++] = last;
+    printf("out of fds after %d: %s\n", k, last < 0 ? strerror(errno) : "no");
+    while (k > 0)
+        close(got[--k]);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    unlink("fifo");
 }
 
 int main(void)
@@ -59,6 +113,7 @@ int main(void)
     show("unlink d1/f/x (ENOTDIR)", unlink("d1/f/x"));
     show("rmdir d1 (not empty)", rmdir("d1"));
     show("unlinkat bad dirfd", unlinkat(999, "x", 0));
+    opens();
     show("setresuid to the same ids", syscall(SYS_setresuid, -1, -1, -1));
     show("mkdir d2", mkdir("d2", 0755));
     mode_of("d2");
