@@ -146,10 +146,12 @@ int emu_allowed(int pid)
 /* Where a path of the thread starts: AT_FDCWD for an absolute one (our
  * root is its root), else an O_PATH fd of its cwd or dirfd.  0 (*fd set),
  * -errno (what the thread gets too), or 1 (cannot). */
-static int start_dir(int pid, long dirfd, const char *path, int *fd)
+static int start_dir(int pid, int cwdfd, long dirfd, const char *path, int *fd)
 {
     *fd = AT_FDCWD;
     if (path[0] == '/')
+        return 0;
+    if ((int)dirfd == AT_FDCWD && cwdfd >= 0 && (*fd = fcntl(cwdfd, F_DUPFD_CLOEXEC, 0)) >= 0)
         return 0;
     char p[64];
     proc_path(p, pid, (int)dirfd == AT_FDCWD ? "cwd" : "fd", (int)dirfd == AT_FDCWD ? -1 : (int)dirfd);
@@ -182,9 +184,15 @@ static int parent_dir(int start, const char *path, int *pfd, const char **last)
     if (!strcmp(l, ".") || !strcmp(l, ".."))
         return 1;
     char dir[PATH_MAX];
-    if (!sl)
-        strcpy(dir, ".");
-    else if (sl == path)
+    struct statfs sf;
+    if (!sl) { /* in the start directory itself (never AT_FDCWD: the path is relative) */
+        if (fstatfs(start, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC)
+            return 1;
+        *pfd = start;
+        *last = l;
+        return 0;
+    }
+    if (sl == path)
         strcpy(dir, "/");
     else {
         memcpy(dir, path, (size_t)(sl - path));
@@ -196,7 +204,6 @@ static int parent_dir(int start, const char *path, int *pfd, const char **last)
         int e = errno;
         return (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) ? -e : 1;
     }
-    struct statfs sf;
     if (fstatfs(f, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC) {
         close(f);
         return 1;
@@ -227,10 +234,10 @@ static void side_close(struct side *s)
 }
 
 /* 0 (s ready), -errno, or 1 (cannot). */
-static int side_open(struct side *s, int pid, long dirfd, const char *path)
+static int side_open(struct side *s, int pid, int cwdfd, long dirfd, const char *path)
 {
     s->start = s->dir = -1;
-    int r = start_dir(pid, dirfd, path, &s->start);
+    int r = start_dir(pid, cwdfd, dirfd, path, &s->start);
     if (r != 0)
         return r;
     r = parent_dir(s->start, path, &s->dir, &s->last);
@@ -246,7 +253,8 @@ static int side_open(struct side *s, int pid, long dirfd, const char *path)
 static long res_of(long r) { return r < 0 ? -errno : r; } /* the raw result: value or -errno */
 #define RES(x) res_of(x)
 
-int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const char *s2, long *rv)
+int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char *s1, const char *s2,
+            long *rv)
 {
     long d1 = AT_FDCWD, d2 = AT_FDCWD;
     const char *p1 = s1, *p2 = NULL;
@@ -318,7 +326,7 @@ int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const 
             return 0;
     }
     struct side x, y = {-1, -1, NULL};
-    int r = side_open(&x, pid, d1, p1);
+    int r = side_open(&x, pid, cwdfd, d1, p1);
     if (r < 0) {
         *rv = r;
         return 1;
@@ -326,7 +334,7 @@ int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const 
     if (r > 0)
         return 0;
     if (p2) {
-        r = side_open(&y, pid, d2, p2);
+        r = side_open(&y, pid, cwdfd, d2, p2);
         if (r != 0) {
             side_close(&x);
             if (r < 0)
@@ -411,8 +419,8 @@ static int harmless_dev(dev_t rdev)
                                 minor(rdev) == 8 || minor(rdev) == 9);
 }
 
-int emu_open(int pid, long nr, const uint64_t *a, const char *path, int *fd, struct pt_version *v,
-             long *rv)
+int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
+             struct pt_version *v, long *rv)
 {
     long dirfd = nr == SYS_openat ? (long)(int)a[0] : AT_FDCWD;
     int flags = (int)(nr == SYS_openat ? a[2] : a[1]);
@@ -424,7 +432,7 @@ int emu_open(int pid, long nr, const uint64_t *a, const char *path, int *fd, str
         return 1;
     }
     int start;
-    int r = start_dir(pid, dirfd, path, &start);
+    int r = start_dir(pid, cwdfd, dirfd, path, &start);
     if (r != 0) {
         if (r < 0)
             *rv = r;

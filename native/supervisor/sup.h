@@ -103,12 +103,14 @@ void trace_pending(void); /* wait loop: interrupt the calls taken over */
 void emu_thread_init(void); /* a notification thread: its own umask */
 int emu_handles(long nr);
 int emu_allowed(int pid); /* same user namespace, credentials and LSM label as ours */
-/* Make the call for the thread: 1 and the raw result in *rv, 0 if it cannot. */
-int emu_run(int pid, int tid, long nr, const uint64_t *a, const char *s1, const char *s2, long *rv);
+/* Make the call for the thread: 1 and the raw result in *rv, 0 if it cannot.
+ * cwdfd: our fd of its cwd (or -1: /proc/PID/cwd is opened). */
+int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char *s1, const char *s2,
+            long *rv);
 /* An open for reading made for the thread: 1 and either *fd (ours, to hand
  * over; *v its version) or *rv = -errno; 0 if it cannot be made here. */
-int emu_open(int pid, long nr, const uint64_t *a, const char *path, int *fd, struct pt_version *v,
-             long *rv);
+int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
+             struct pt_version *v, long *rv);
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */

@@ -82,6 +82,8 @@ struct proc {
     int routed, routed_cls;
     int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
     int emu;       /* 1/-1: the supervisor may (not) make calls for it (emul.c); 0: unknown */
+    int cwd_fd;    /* O_PATH fd of its cwd for our look-ups (-1: not open) ... */
+    int cwd_nocache; /* ... never kept: it shares its cwd with another process */
     dev_t exe_dev;
     ino_t exe_ino;
     struct proc *next;
@@ -150,6 +152,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->cls = from ? from->cls : PT_CLASS_UNKNOWN;
     p->same_root = from ? from->same_root : 0;
     p->emu = from ? from->emu : 0;
+    p->cwd_fd = -1;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
         if (p->wbits) {
@@ -170,7 +173,28 @@ static void proc_del(struct proc *p)
     if (*pp)
         *pp = p->next;
     free(p->wbits);
+    if (p->cwd_fd >= 0)
+        close(p->cwd_fd);
     free(p);
+}
+
+/* The process's cwd as a directory fd for look-ups (opened once through
+ * /proc/PID/cwd, forgotten when it changes directory), or -1. */
+static int cwd_fd(struct proc *p)
+{
+    if (p->cwd_fd < 0 && !p->cwd_nocache) {
+        char path[64];
+        proc_path(path, p->pid, "cwd", -1);
+        p->cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return p->cwd_fd;
+}
+
+static void cwd_forget(struct proc *p)
+{
+    if (p->cwd_fd >= 0)
+        close(p->cwd_fd);
+    p->cwd_fd = -1;
 }
 
 static struct thr *thr_get(int tid)
@@ -257,6 +281,9 @@ static void adopt(int tid, int pid, int ppid)
 static void new_image(struct proc *p)
 {
     p->routed = 0;
+    if (p->cwd_fd >= 0) /* it may have moved while we did not look */
+        close(p->cwd_fd);
+    p->cwd_fd = -1;
     free(p->wbits);
     p->wbits = NULL;
     p->wwords = 0;
@@ -541,13 +568,16 @@ static void close_versions(struct thr *t, unsigned long lo, unsigned long hi)
 
 /* ---------------------------------------------------------------- answers at entry */
 
-/* The tracee's path as the supervisor can look it up: relative ones through
- * /proc/PID/cwd or /proc/PID/fd/N, /proc/self and /proc/thread-self through
- * the tracee's own entries (absolute paths are taken as they are: the
- * tracee shares the supervisor's root).  0 when it does not fit. */
-static int tracee_path(char *buf, size_t cap, const struct thr *t, long dirfd, const char *path)
+/* The tracee's path as the supervisor can look it up: *base and buf.
+ * Relative to its cwd: from our fd of that cwd (or through /proc/PID/cwd);
+ * to a dirfd: through /proc/PID/fd/N; /proc/self and /proc/thread-self
+ * through the tracee's own entries (absolute paths are taken as they are:
+ * the tracee shares the supervisor's root).  0 when it does not fit. */
+static int tracee_at(int *base, char *buf, size_t cap, const struct thr *t, long dirfd,
+                     const char *path)
 {
     int n;
+    *base = AT_FDCWD;
     if (path[0] == '/') {
         if (!strncmp(path, "/proc/self/", 11))
             n = snprintf(buf, cap, "/proc/%d/%s", P(t), path + 11);
@@ -555,6 +585,9 @@ static int tracee_path(char *buf, size_t cap, const struct thr *t, long dirfd, c
             n = snprintf(buf, cap, "/proc/%d/task/%d/%s", P(t), t->tid, path + 18);
         else
             n = snprintf(buf, cap, "%s", path);
+    } else if ((int)dirfd == AT_FDCWD && cwd_fd(t->p) >= 0) {
+        *base = t->p->cwd_fd;
+        n = snprintf(buf, cap, "%s", path);
     } else if ((int)dirfd == AT_FDCWD) {
         n = snprintf(buf, cap, "/proc/%d/cwd/%s", P(t), path);
     } else {
@@ -584,6 +617,14 @@ static int same_root(struct proc *p)
         p->same_root = ok ? 1 : -1;
     }
     return p->same_root > 0;
+}
+
+/* May the supervisor make this process's calls (emul.c)?  Checked once. */
+static int emu_ok(struct proc *p)
+{
+    if (!p->emu)
+        p->emu = emu_allowed(p->pid) ? 1 : -1;
+    return p->emu > 0;
 }
 
 /* errno of a lookup through /proc/PID/fd/N: a dirfd the tracee does not
@@ -616,7 +657,7 @@ static int answer_at_entry(struct thr *t, long *rv)
     const char *p = t->s1;
     struct stat st;
     long r;
-    if (!t->has1 || !same_root(t->p))
+    if (!t->has1 || !same_root(t->p) || !emu_ok(t->p)) /* our look-up must be its look-up */
         return 0;
     switch (t->nr) {
     case SYS_newfstatat:
@@ -632,40 +673,41 @@ static int answer_at_entry(struct thr *t, long *rv)
     }
     if (!p[0]) /* "" without AT_EMPTY_PATH: the kernel says ENOENT */
         return (t->nr == SYS_newfstatat || t->nr == SYS_statx) ? (*rv = -ENOENT, 1) : 0;
-    if (!tracee_path(path, sizeof path, t, dirfd, p))
+    int at;
+    if (!tracee_at(&at, path, sizeof path, t, dirfd, p))
         return 0;
     switch (t->nr) {
     case SYS_stat:
-        r = stat(path, &st);
+        r = fstatat(at, path, &st, 0);
         break;
     case SYS_lstat:
-        r = lstat(path, &st);
+        r = fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW);
         break;
     case SYS_newfstatat:
-        r = fstatat(AT_FDCWD, path, &st, (int)a[3] & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
+        r = fstatat(at, path, &st, (int)a[3] & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
         break;
     case SYS_statx: {
         struct statx sx;
-        r = syscall(SYS_statx, AT_FDCWD, path,
+        r = syscall(SYS_statx, at, path,
                     (int)a[2] & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE),
                     (unsigned)a[3], &sx);
         break;
     }
     case SYS_access:
-        r = faccessat(AT_FDCWD, path, (int)a[1], 0);
+        r = faccessat(at, path, (int)a[1], 0);
         break;
     case SYS_faccessat:
-        r = faccessat(AT_FDCWD, path, (int)a[2], 0);
+        r = faccessat(at, path, (int)a[2], 0);
         break;
     case SYS_faccessat2:
-        r = syscall(SYS_faccessat2, AT_FDCWD, path, (int)a[2], (int)a[3]);
+        r = syscall(SYS_faccessat2, at, path, (int)a[2], (int)a[3]);
         break;
     case SYS_readlink:
     case SYS_readlinkat: {
         long cap = (long)(t->nr == SYS_readlink ? a[2] : a[3]);
         if (cap <= 0)
             return 0;
-        r = readlink(path, t->s2, SLEN - 1);
+        r = readlinkat(at, path, t->s2, SLEN - 1);
         if (r >= 0) {
             t->s2[r] = 0;
             t->has2 = 1;
@@ -679,7 +721,7 @@ static int answer_at_entry(struct thr *t, long *rv)
         int fl = (int)(t->nr == SYS_open ? a[1] : a[2]);
         if (fl & (O_CREAT | O_TMPFILE))
             return 0;
-        if (fstatat(AT_FDCWD, path, &st, (fl & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 ||
+        if (fstatat(at, path, &st, (fl & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 ||
             (errno != ENOENT && errno != ENOTDIR))
             return 0; /* it exists: only the call itself knows its fd */
         r = -1;
@@ -688,13 +730,13 @@ static int answer_at_entry(struct thr *t, long *rv)
     case SYS_unlink:
     case SYS_rmdir:
     case SYS_unlinkat:
-        if (lstat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+        if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || (errno != ENOENT && errno != ENOTDIR))
             return 0;
         r = -1;
         break;
     case SYS_mkdir:
     case SYS_mkdirat:
-        if (lstat(path, &st) != 0)
+        if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
             return 0;
         errno = EEXIST;
         r = -1;
@@ -821,6 +863,9 @@ static int decode_entry(struct thr *t, long nr, const uint64_t *a)
     case SYS_unshare:
     case SYS_setns:
         t->p->same_root = 0; /* look again at the next lookup */
+        cwd_forget(t->p);
+        if (nr == SYS_unshare && (a[0] & CLONE_FS))
+            t->p->cwd_nocache = 1; /* this thread's cwd may part from the others' */
         return 0;
     case SYS_execve:
         log_exec(t, AT_FDCWD, a[0], a[1], a[2]);
@@ -1063,9 +1108,11 @@ static void on_result(struct thr *t, long rv)
             NULL, s1, NULL);
         break;
     case SYS_chdir:
+        cwd_forget(t->p);
         LOG(t, PT_OP_CHDIR, AT_FDCWD, r, e, 0, 0, 0, NULL, s1, NULL);
         break;
     case SYS_fchdir:
+        cwd_forget(t->p);
         LOG(t, PT_OP_CHDIR, (int)a[0], r, e, 0, 0, 0, NULL, NULL, NULL);
         break;
     case SYS_dup:
@@ -1172,6 +1219,10 @@ static void on_fork(struct thr *t, int ev)
         }
     }
     struct proc *pp = t->p;
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) {
+        pp->cwd_nocache = 1; /* two processes, one cwd: keep no fd of it */
+        cwd_forget(pp);
+    }
     if (flags & CLONE_THREAD) {
         struct thr *ct = thr_get(child);
         if (!ct)
@@ -1187,6 +1238,8 @@ static void on_fork(struct thr *t, int ev)
             cp = proc_new(child, (flags & CLONE_PARENT) ? pp->ppid : pp->pid, pp);
         ct = thr_new(child, cp);
     }
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD))
+        ct->p->cwd_nocache = 1;
     ct->exit_stop = t->exit_stop;
     ct->no_exec_ev = t->no_exec_ev;
     if (!pp->logging)
@@ -1415,13 +1468,6 @@ static int is_cred_call(long nr)
     return 0;
 }
 
-/* May the supervisor make this process's calls (emul.c)?  Checked once. */
-static int emu_ok(struct proc *p)
-{
-    if (!p->emu)
-        p->emu = emu_allowed(p->pid) ? 1 : -1;
-    return p->emu > 0;
-}
 
 /* Leave the thread's notified call to the wait loop (caller holds the lock;
  * kicks the doorbell after unlocking).  0 if it cannot be queued. */
@@ -1475,11 +1521,12 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
             answer = NOTIF_RESULT;
         } else if (want && emu_handles(nr) && same_root(t->p) && emu_ok(t->p) &&
                    still_valid(ctx) &&
-                   emu_run(t->p->pid, tid, nr, t->a, t->has1 ? t->s1 : NULL,
+                   emu_run(t->p->pid, cwd_fd(t->p), tid, nr, t->a, t->has1 ? t->s1 : NULL,
                            t->has2 ? t->s2 : NULL, rv)) {
             answer = NOTIF_RESULT;
         } else if (want && (nr == SYS_open || nr == SYS_openat) && same_root(t->p) && emu_ok(t->p) &&
-                   emu_open(t->p->pid, nr, t->a, t->has1 ? t->s1 : NULL, &ans->fd, &t_ver, rv)) {
+                   emu_open(t->p->pid, cwd_fd(t->p), nr, t->a, t->has1 ? t->s1 : NULL, &ans->fd,
+                            &t_ver, rv)) {
             if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
                 ans->cloexec = ((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC) != 0;
                 open_result(t, 0, 0, &t_ver, 1);
