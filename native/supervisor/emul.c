@@ -317,14 +317,6 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     struct timespec ts[2];
     if (nr == SYS_utimensat && a[2] && mem_read(tid, a[2], ts, sizeof ts) != (long)sizeof ts)
         return 0;
-    unsigned um = 0;
-    if (nr == SYS_mkdir || nr == SYS_mkdirat) {
-        char st[64], junk[1024];
-        snprintf(st, sizeof st, "/proc/%d/status", pid);
-        um = 01000; /* not found */
-        if (!t_fs_private || creds_text(st, junk, sizeof junk, &um) != 0 || um > 0777)
-            return 0;
-    }
     struct side x, y = {-1, -1, NULL};
     int r = side_open(&x, pid, cwdfd, d1, p1);
     if (r < 0) {
@@ -359,10 +351,22 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
         res = RES(unlinkat(x.dir, x.last, (int)a[2]));
         break;
     case SYS_mkdir:
-    case SYS_mkdirat:
-        umask((mode_t)um);
-        res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
+    case SYS_mkdirat: {
+        struct stat st;
+        char status[64], junk[1024];
+        unsigned um = 01000; /* not found */
+        snprintf(status, sizeof status, "/proc/%d/status", pid);
+        if (fstatat(x.dir, x.last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            res = -EEXIST; /* what mkdir says of any existing name, whatever the umask */
+        } else if (t_fs_private && creds_text(status, junk, sizeof junk, &um) == 0 && um <= 0777) {
+            umask((mode_t)um);
+            res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
+        } else {
+            side_close(&x);
+            return 0;
+        }
         break;
+    }
     case SYS_rename:
     case SYS_renameat:
         res = RES(renameat(x.dir, x.last, y.dir, y.last));
