@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round (smoke run)")
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--execs", type=int, default=2000)
+    ap.add_argument("--dir", default=None,
+                    help="where the workloads run (default: the temp dir; /dev/shm takes the disk's "
+                         "own variance out of static_files)")
     args = ap.parse_args(argv)
     if args.quick:
         args.rounds, args.files, args.execs = 1, 200, 200
@@ -152,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     have_strace = shutil.which("strace") is not None
     workloads = [w for w in args.only.split(",") if w]
-    with tempfile.TemporaryDirectory(prefix="pt-static-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pt-static-bench-", dir=args.dir) as tmp:
         bench = Bench(Path(tmp), os.path.realpath(busybox), args.files, args.execs)
         walls: dict[tuple[str, str], list[float]] = {}
         recs: dict[tuple[str, str], list[float]] = {}
@@ -174,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             if rnd:
                 print(f"round {rnd}/{args.rounds} done", file=sys.stderr)
     print(f"\nStatic executables: median of {args.rounds} interleaved rounds "
-          f"({args.execs} execs, {args.files} files); ratio = wall / native wall of the same round\n")
+          f"({args.execs} execs, {args.files} files, in {args.dir or tempfile.gettempdir()}); "
+          "ratio = wall / native wall of the same round\n")
     cols = ["native", "provtrace", "trace-only", "preload", "no-supervisor", "strace-seccomp", "strace"]
     print("| workload | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
