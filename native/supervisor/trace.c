@@ -1481,10 +1481,32 @@ static int hold(struct thr *t)
     return 1;
 }
 
+/* Record a call the supervisor made for t: RESULT (or ADDFD for an open
+ * whose file is to be handed over). */
+static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif_answer *ans)
+{
+    if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
+        ans->cloexec = ((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC) != 0;
+        open_result(t, 0, 0, &t_ver, 1);
+        return NOTIF_ADDFD;
+    }
+    on_result(t, ans->rv);
+    if (nr != SYS_open && nr != SYS_openat) { /* not to be made twice */
+        t_undo.made = 1;
+        t->redo_nr = nr;
+        t->redo_rv = ans->rv;
+        memcpy(t->redo_a, a, sizeof t->redo_a);
+    }
+    return NOTIF_RESULT;
+}
+
 int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
                 struct notif_answer *ans)
 {
+    static __thread char s1[SLEN], s2[SLEN]; /* the paths, for a call made without the lock */
     long *rv = &ans->rv;
+    int make = 0, pid = 0, cwd = -1; /* make: 1 emu_run, 2 emu_open */
+    int has1 = 0, has2 = 0;
     LOCK();
     struct thr *t = thr_get(tid);
     if (!t)
@@ -1516,39 +1538,47 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
             t_undo.fd = (long)a[0];
         }
         int want = decode_entry(t, nr, a);
+        int mine = want && same_root(t->p) && emu_ok(t->p);
         if (redo) {
             *rv = t->redo_rv; /* made already: the same answer again */
-            answer = NOTIF_RESULT;
-        } else if (want && emu_handles(nr) && same_root(t->p) && emu_ok(t->p) &&
-                   still_valid(ctx) &&
-                   emu_run(t->p->pid, cwd_fd(t->p), tid, nr, t->a, t->has1 ? t->s1 : NULL,
-                           t->has2 ? t->s2 : NULL, rv)) {
-            answer = NOTIF_RESULT;
-        } else if (want && (nr == SYS_open || nr == SYS_openat) && same_root(t->p) && emu_ok(t->p) &&
-                   emu_open(t->p->pid, cwd_fd(t->p), nr, t->a, t->has1 ? t->s1 : NULL, &ans->fd,
-                            &t_ver, rv)) {
-            if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
-                ans->cloexec = ((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC) != 0;
-                open_result(t, 0, 0, &t_ver, 1);
-                answer = NOTIF_ADDFD;
-            } else {
-                on_result(t, *rv);
-                answer = NOTIF_RESULT;
-            }
+            answer = made_result(t, nr, a, ans);
+        } else if (mine && (emu_handles(nr) || nr == SYS_open || nr == SYS_openat)) {
+            /* made below, without the lock (a slow file system stalls no one else) */
+            make = emu_handles(nr) ? 1 : 2;
+            pid = t->p->pid;
+            cwd = cwd_fd(t->p) >= 0 ? fcntl(t->p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
+            if ((has1 = t->has1))
+                memcpy(s1, t->s1, SLEN);
+            if ((has2 = t->has2))
+                memcpy(s2, t->s2, SLEN);
         } else if (want && answer_at_entry(t, rv)) {
             on_result(t, *rv);
         } else if (want && hold(t)) {
             answer = NOTIF_HOLD;
         }
-        if (answer == NOTIF_RESULT && !(nr == SYS_open || nr == SYS_openat)) {
-            on_result(t, *rv);
-            t_undo.made = 1;
-            t->redo_nr = nr;
-            t->redo_rv = *rv;
-            memcpy(t->redo_a, a, sizeof t->redo_a);
-        }
     }
     UNLOCK();
+    if (make) {
+        int done = make == 1 ? still_valid(ctx) && emu_run(pid, cwd, tid, nr, a, has1 ? s1 : NULL,
+                                                           has2 ? s2 : NULL, rv)
+                             : emu_open(pid, cwd, nr, a, has1 ? s1 : NULL, &ans->fd, &t_ver, rv);
+        if (cwd >= 0)
+            close(cwd);
+        LOCK();
+        t = thr_get(tid);
+        if (!t) { /* it died meanwhile: nothing to answer or record */
+            if (ans->fd >= 0)
+                close(ans->fd);
+            ans->fd = -1;
+        } else if (done) {
+            answer = made_result(t, nr, a, ans);
+        } else if (answer_at_entry(t, rv)) {
+            on_result(t, *rv);
+        } else if (hold(t)) {
+            answer = NOTIF_HOLD;
+        }
+        UNLOCK();
+    }
     if (answer == NOTIF_HOLD) {
         sup_track_end(1);
         kill(req_doorbell(), SIGWINCH); /* a stop of the doorbell wakes the wait loop */
