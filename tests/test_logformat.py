@@ -46,3 +46,8 @@ def test_tracer_values_match_header():
     tracers = {n: int(v) for n, v in re.findall(r"PT_TRACER_([A-Z_]+)\s*=\s*(\d+)", HEADER)}
     assert tracers == {"PRELOAD": lf.TRACER_PRELOAD, "PTRACE": lf.TRACER_PTRACE,
                        "PTRACE_ROUTED": lf.TRACER_PTRACE_ROUTED}
+
+
+def test_header_flags_match_header():
+    flags = {n: int(v.rstrip("u")) for n, v in re.findall(r"#define PT_HDR_([A-Z_]+)\s+(\d+)u", HEADER)}
+    assert flags == {"ROUTE": lf.HDR_ROUTE, "NOTIFY": lf.HDR_NOTIFY, "PTRACE_OK": lf.HDR_PTRACE_OK}

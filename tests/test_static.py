@@ -415,6 +415,20 @@ def test_ptrace_not_permitted_runs_unchanged_and_says_why(tmp_path: Path, static
     assert "2 executable(s)" in lines[0] and "Traceback" not in err
 
 
+def test_static_program_under_another_tracer_runs_unchanged(tmp_path: Path, busybox: str, strace_path: str) -> None:
+    """strace -f inside the recording already traces the static program: the supervisor
+    cannot, so the exec wrapper must not put its filter on (a filter nobody serves would
+    fail the program's calls); the program runs as natively and is recorded untraced."""
+    script = "echo hi > a.txt; cat a.txt; rm a.txt; echo done"
+    proc = _record([strace_path, "-f", "-o", "/dev/null", "bash", "-c", f"{busybox} sh -c '{script}'"],
+                   tmp_path, tmp_path / "s.db", clean_env())
+    assert (proc.returncode, proc.stdout) == (0, b"hi\ndone\n"), proc.stderr
+    assert not (tmp_path / "a.txt").exists()
+    spots = json.loads(_rows(tmp_path / "s.db", "SELECT blind_spots FROM runs")[0][0])
+    why = [s.get("why", "") for s in spots if s["kind"] == "untraced-exec"]
+    assert why and all(w.startswith("already traced by another tracer") for w in why), spots
+
+
 def test_ptrace_mode_without_ptrace_falls_back_to_preload(tmp_path: Path, static_bins: dict) -> None:
     proc = _record(["bash", "-c", "echo hi > f.txt"], tmp_path, tmp_path / "s.db", clean_env(), mode="ptrace",
                    wrap=[str(static_bins["static_noptrace"])], quiet=False)

@@ -197,6 +197,29 @@ static void copy_reason(char *dst, size_t cap, const char *a, const char *b)
     dst[n] = 0;
 }
 
+/* Will the supervisor's PTRACE_SEIZE of this thread work?  Then the filter
+ * can go on while it seizes (a filter without its tracer would make the
+ * program's calls fail): ptrace works in this session, nobody traces us
+ * (the supervisor already does for a descendant of a traced program), and
+ * we are dumpable.  About 7 us (/proc/self/status). */
+static int seize_will_work(struct pt_log_header *h)
+{
+    if (!(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_PTRACE_OK) ||
+        pt_sys(SYS_prctl, PR_GET_DUMPABLE, 0, 0) != 1)
+        return 0;
+    char buf[2048];
+    long fd = pt_sys(SYS_open, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    long n = pt_sys(SYS_read, fd, (long)buf, sizeof buf - 1);
+    pt_sys(SYS_close, fd, 0, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *tp = strstr(buf, "\nTracerPid:");
+    return tp && tp[11] == '\t' && tp[12] == '0' && tp[13] == '\n';
+}
+
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
@@ -229,23 +252,39 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     long r = pt_sys(SYS_connect, s, &sa, len);
     if (r == 0)
         r = pt_sys6(SYS_sendto, s, (long)&rq, sizeof rq, MSG_NOSIGNAL, 0, 0);
+    int notify = (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_NOTIFY) != 0;
+    int listener = -1, installed = 0;
+    long ir = 0;
     if (r == (long)sizeof rq) {
+        int early = notify && seize_will_work(h);
         for (int tries = 0; tries < 30000 / PT_SUP_RESEND_MS; tries++) {
             pt_sys(SYS_kill, sup, PT_SUP_WAKE, 0);
+            if (early && !installed) { /* while the supervisor seizes us */
+                installed = 1;
+                ir = pt_filter_install(notify, &listener);
+                if (listener >= 0)
+                    pt_sup_send_fd((int)s, listener);
+            }
             r = pt_sys6(SYS_recvfrom, s, (long)&rep, sizeof rep, 0, 0, 0);
             if (r != -EAGAIN && r != -EINTR)
                 break;
         }
     }
-    if (r == (long)sizeof rep && rep.status == PT_SUP_SEIZED) {
-        int listener;
-        int notify = (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_NOTIFY) != 0;
-        r = pt_filter_install(notify, &listener);
+    if (installed && !(r == (long)sizeof rep && (rep.status == PT_SUP_SEIZED || rep.status == PT_SUP_ALREADY))) {
+        /* cannot happen when seize_will_work() said so: the filter is on and
+         * nothing traces us; the program's traced calls will fail (ENOSYS) */
+        PT_DEBUG("seccomp filter installed but the supervisor did not seize us");
+    }
+    if (installed || (r == (long)sizeof rep && rep.status == PT_SUP_SEIZED)) {
+        if (!installed)
+            ir = pt_filter_install(notify, &listener);
         if (listener >= 0) { /* the supervisor serves it; we must not keep it */
-            pt_sup_send_fd((int)s, listener);
+            if (!installed)
+                pt_sup_send_fd((int)s, listener);
             pt_cookie_close(listener);
         }
         pt_cookie_close((int)s); /* the filter is on: a plain close would be seen */
+        r = ir;
         if (r == 0)
             return 1;
         *why = "cannot install the seccomp filter";

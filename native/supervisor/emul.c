@@ -82,63 +82,85 @@ int emu_handles(long nr)
 
 /* ---------------------------------------------------------------- who */
 
-/* The lines of /proc/PID/status that decide permissions, concatenated. */
-static int creds_text(const char *status, char *out, size_t cap, unsigned *umask_out)
+/* The lines of a /proc/PID/status text that decide permissions,
+ * concatenated into out; the umask (octal) into *umask_out if asked. */
+static void creds_of(const char *status, char *out, size_t cap, unsigned *umask_out)
 {
-    FILE *f = fopen(status, "re");
-    if (!f)
-        return -1;
-    char line[1024];
     size_t n = 0;
     out[0] = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (umask_out && !strncmp(line, "Umask:", 6)) {
-            *umask_out = (unsigned)strtoul(line + 6, NULL, 8);
-        } else if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) ||
-                   !strncmp(line, "Groups:", 7) || !strncmp(line, "CapEff:", 7)) {
-            size_t k = strlen(line);
-            if (n + k < cap) {
-                memcpy(out + n, line, k + 1);
-                n += k;
-            }
+    for (const char *l = status; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t k = e ? (size_t)(e - l) + 1 : strlen(l);
+        if (umask_out && !strncmp(l, "Umask:", 6)) {
+            *umask_out = (unsigned)strtoul(l + 6, NULL, 8);
+        } else if ((!strncmp(l, "Uid:", 4) || !strncmp(l, "Gid:", 4) || !strncmp(l, "Groups:", 7) ||
+                    !strncmp(l, "CapEff:", 7)) &&
+                   n + k < cap) {
+            memcpy(out + n, l, k);
+            n += k;
+            out[n] = 0;
         }
+        l += k;
     }
-    fclose(f);
-    return 0;
 }
 
-static void read_small(const char *path, char *buf, size_t cap)
+/* A small /proc file, read at once (dir: an fd of /proc/PID, or AT_FDCWD). */
+static long read_small(int dir, const char *path, char *buf, size_t cap)
 {
     buf[0] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dir, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return -1;
     ssize_t n = read(fd, buf, cap - 1);
     buf[n > 0 ? n : 0] = 0;
     close(fd);
+    return n;
+}
+
+static int creds_text(int dir, const char *status, char *out, size_t cap, unsigned *umask_out)
+{
+    char buf[4096];
+    if (read_small(dir, status, buf, sizeof buf) <= 0)
+        return -1;
+    creds_of(buf, out, cap, umask_out);
+    return 0;
+}
+
+static char g_my_lsm[256];
+static int g_my_lsm_read;
+
+int emu_no_lsm(void)
+{
+    if (!g_my_lsm_read) {
+        read_small(AT_FDCWD, "/proc/self/attr/current", g_my_lsm, sizeof g_my_lsm);
+        g_my_lsm_read = 1;
+    }
+    return !g_my_lsm[0];
 }
 
 int emu_allowed(int pid)
 {
-    static char mine[1024], my_lsm[256];
+    static char mine[1024];
     static struct stat my_userns;
     static int have = -1;
     if (have < 0)
-        have = creds_text("/proc/self/status", mine, sizeof mine, NULL) == 0 &&
+        have = creds_text(AT_FDCWD, "/proc/self/status", mine, sizeof mine, NULL) == 0 &&
                stat("/proc/self/ns/user", &my_userns) == 0;
-    if (have > 0 && !my_lsm[0])
-        read_small("/proc/self/attr/current", my_lsm, sizeof my_lsm);
+    int no_lsm = emu_no_lsm();
     char path[64], theirs[1024], lsm[256];
     struct stat ns;
-    snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
-    if (!have || stat(path, &ns) != 0 || ns.st_ino != my_userns.st_ino || ns.st_dev != my_userns.st_dev)
-        return 0;
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    if (creds_text(path, theirs, sizeof theirs, NULL) != 0 || strcmp(theirs, mine) != 0)
-        return 0;
-    snprintf(path, sizeof path, "/proc/%d/attr/current", pid);
-    read_small(path, lsm, sizeof lsm);
-    return strcmp(lsm, my_lsm) == 0;
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int ok = have && dir >= 0 && fstatat(dir, "ns/user", &ns, 0) == 0 &&
+             ns.st_ino == my_userns.st_ino && ns.st_dev == my_userns.st_dev &&
+             creds_text(dir, "status", theirs, sizeof theirs, NULL) == 0 && !strcmp(theirs, mine);
+    if (ok) {
+        read_small(dir, "attr/current", lsm, sizeof lsm);
+        ok = no_lsm ? !lsm[0] : !strcmp(lsm, g_my_lsm);
+    }
+    if (dir >= 0)
+        close(dir);
+    return ok;
 }
 
 /* ---------------------------------------------------------------- where */
@@ -358,7 +380,8 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
         snprintf(status, sizeof status, "/proc/%d/status", pid);
         if (fstatat(x.dir, x.last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             res = -EEXIST; /* what mkdir says of any existing name, whatever the umask */
-        } else if (t_fs_private && creds_text(status, junk, sizeof junk, &um) == 0 && um <= 0777) {
+        } else if (t_fs_private && creds_text(AT_FDCWD, status, junk, sizeof junk, &um) == 0 &&
+                   um <= 0777) {
             umask((mode_t)um);
             res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
         } else {

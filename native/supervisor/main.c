@@ -496,6 +496,8 @@ int main(int argc, char **argv)
         snprintf(sup_ptrace_reason, sizeof sup_ptrace_reason, "not traced in --mode preload");
     }
     struct pt_log_header *h = sup_hdr();
+    if (sup_ptrace_ok)
+        __atomic_fetch_or(&h->flags, PT_HDR_PTRACE_OK, __ATOMIC_RELEASE);
     if (sup_ptrace_ok && notif_start() == 0)
         __atomic_fetch_or(&h->flags, PT_HDR_NOTIFY, __ATOMIC_RELEASE);
     if (sup_mode == MODE_AUTO) {

@@ -151,6 +151,7 @@ static void serve_one(int c)
             trace_adopt(rq.tid, cr.pid, rq.ppid);
         SUP_DEBUG("seized %d (pid %d) on request", rq.tid, cr.pid);
         reply(c, PT_SUP_SEIZED, NULL);
+        trace_prime(cr.pid); /* while it execs */
     } else {
         char why[160];
         if (seize_reason(rq.tid, errno, why, sizeof why)) {

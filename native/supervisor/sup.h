@@ -98,11 +98,16 @@ void trace_notif_opened(long fd);      /* the thread's fd for the file opened fo
 int trace_notif_open_failed(int err);
 void trace_notif_done(int answered);
 void trace_pending(void); /* wait loop: interrupt the calls taken over */
+/* Just seized pid for an exec: learn now, while it execs, whether our
+ * look-ups are its look-ups (root, mounts, user namespace, credentials),
+ * so that its first calls do not wait for that. */
+void trace_prime(int pid);
 
 /* ---- emul.c */
 void emu_thread_init(void); /* a notification thread: its own umask */
 int emu_handles(long nr);
 int emu_allowed(int pid); /* same user namespace, credentials and LSM label as ours */
+int emu_no_lsm(void);     /* we have no LSM label (nothing an exec could change) */
 /* Make the call for the thread: 1 and the raw result in *rv, 0 if it cannot.
  * cwdfd: our fd of its cwd (or -1: /proc/PID/cwd is opened). */
 int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char *s1, const char *s2,

@@ -1634,6 +1634,18 @@ void trace_notif_done(int answered)
     t_undo.made = 0;
 }
 
+void trace_prime(int pid)
+{
+    LOCK();
+    struct proc *p = proc_get(pid);
+    if (p && p->logging == 0) { /* (exec keeps these, unless an LSM changes labels at exec) */
+        same_root(p);
+        if (emu_no_lsm())
+            emu_ok(p);
+    }
+    UNLOCK();
+}
+
 void trace_pending(void)
 {
     if (!__atomic_load_n(&g_nfbq, __ATOMIC_RELAXED))

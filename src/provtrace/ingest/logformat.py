@@ -55,7 +55,9 @@ TRACER_PRELOAD = 0
 TRACER_PTRACE = 1
 TRACER_PTRACE_ROUTED = 2  # class only: path, argv and env are the EXEC's
 # header flags (PT_HDR_*)
-HDR_ROUTE = 1
+HDR_ROUTE = 1  # exec wrappers route static/Go/foreign targets to the supervisor
+HDR_NOTIFY = 2  # ... with a notify filter (seccomp user notification)
+HDR_PTRACE_OK = 4  # the supervisor can ptrace in this session
 
 CLASS = {0: "dynamic", 1: "static", 2: "go", 3: "foreign", 4: "script", 5: "setuid",
          6: "unknown"}
