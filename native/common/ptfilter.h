@@ -246,13 +246,22 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
     ptf_tree(&b, seg, 0, ns);
     int special_at[PTF_NSPECIAL];
     int entry = notify ? PTF_NOTIF : PTF_TRACE; /* calls complete at entry */
-    /* newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..): fstat when AT_EMPTY_PATH */
-    special_at[PTF_S_FSTATAT] = b.n;
-    PTF_ARG(3, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, entry);
-    special_at[PTF_S_STATX] = b.n;
-    PTF_ARG(2, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, PTF_ALLOW, entry);
+    /* One flag test each: newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..)
+     * are fstat with AT_EMPTY_PATH; open(path, flags) and openat(dirfd, path, flags)
+     * only reading go to the supervisor. */
+    const struct {
+        int special, arg;
+        unsigned mask;
+        int set, clear;
+    } tests[] = {{PTF_S_FSTATAT, 3, AT_EMPTY_PATH, PTF_ALLOW, entry},
+                 {PTF_S_STATX, 2, AT_EMPTY_PATH, PTF_ALLOW, entry},
+                 {PTF_S_OPEN, 1, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry},
+                 {PTF_S_OPENAT, 2, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry}};
+    for (unsigned k = 0; k < sizeof tests / sizeof *tests; k++) {
+        special_at[tests[k].special] = b.n;
+        PTF_ARG(tests[k].arg, 0);
+        ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, tests[k].mask, tests[k].set, tests[k].clear);
+    }
     /* fcntl(fd, cmd, ...): only the commands that change the fd table */
     special_at[PTF_S_FCNTL] = b.n;
     PTF_ARG(1, 0);
@@ -268,13 +277,6 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
         PTF_ARG(k ? 5 : 3, 1);
         ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(PT_EXEC_COOKIE >> 32), PTF_ALLOW, other);
     }
-    /* open(path, flags) / openat(dirfd, path, flags): reads to the supervisor */
-    special_at[PTF_S_OPEN] = b.n;
-    PTF_ARG(1, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry);
-    special_at[PTF_S_OPENAT] = b.n;
-    PTF_ARG(2, 0);
-    ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry);
     int notif_at = b.n;
     if (notify)
         ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);

@@ -494,13 +494,7 @@ int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, i
                 }
             } else if (fstat(f, &st2) == 0 && st2.st_dev == st.st_dev && st2.st_ino == st.st_ino) {
                 *fd = f;
-                v->dev = st2.st_dev;
-                v->ino = st2.st_ino;
-                v->size = st2.st_size;
-                v->mtime_ns = (int64_t)st2.st_mtim.tv_sec * 1000000000 + st2.st_mtim.tv_nsec;
-                v->ctime_ns = (int64_t)st2.st_ctim.tv_sec * 1000000000 + st2.st_ctim.tv_nsec;
-                v->mode = st2.st_mode;
-                v->pad = 0;
+                sup_version_of(&st2, v);
                 ok = 1;
             } else {
                 close(f); /* it changed under us: leave it to the kernel */
