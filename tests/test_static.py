@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from collections import Counter
@@ -427,6 +428,15 @@ def test_static_program_under_another_tracer_runs_unchanged(tmp_path: Path, busy
     spots = json.loads(_rows(tmp_path / "s.db", "SELECT blind_spots FROM runs")[0][0])
     why = [s.get("why", "") for s in spots if s["kind"] == "untraced-exec"]
     assert why and all(w.startswith("already traced by another tracer") for w in why), spots
+
+
+def test_recorded_command_keeps_its_fd_limit(tmp_path: Path, busybox: str) -> None:
+    """The supervisor raises its own fd limit (a listener, a cwd and a socket per traced
+    program) only after the command has started with the limit it was given."""
+    script = f"ulimit -Sn 256; exec {shlex.join(provtrace_command())} record -q --store {tmp_path / 's.db'} -- " \
+             f"{busybox} sh -c 'ulimit -Sn; for f in 1 2 3; do cat /dev/null; done'"
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=clean_env(), capture_output=True, timeout=120)
+    assert (proc.returncode, proc.stdout) == (0, b"256\n"), proc.stderr
 
 
 def test_ptrace_mode_without_ptrace_falls_back_to_preload(tmp_path: Path, static_bins: dict) -> None:

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -511,6 +512,14 @@ int main(int argc, char **argv)
     __atomic_store_n(&h->supervisor_pid, getpid(), __ATOMIC_RELEASE);
 
     int root = start_root(argv + i);
+    /* Our own fds (a listener, a cwd and a connection per traced program)
+     * must not run out before the programs' do; the command already runs
+     * with the limits it was given. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     int root_status = 0, detached = 0;
     long reaped = 0;
     for (;;) {
