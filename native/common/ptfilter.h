@@ -337,6 +337,9 @@ static inline long pt_cookie_close(int fd)
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 #ifndef SECCOMP_RET_USER_NOTIF
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
 #endif
@@ -379,8 +382,14 @@ static inline int pt_filter_install(int notify, int *listener)
         int n = pt_filter_get(prog, 1);
         struct sock_fprog fp = {(unsigned short)n, prog};
         if (n > 0) {
+            /* WAIT_KILLABLE_RECV (5.19): once the supervisor has the notification,
+             * only a fatal signal interrupts the wait, so an answer always
+             * reaches the thread (a call the supervisor made is never made
+             * again, and calls that never fail with EINTR do not start to) */
             r = ptf_sys3(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                         SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER, (long)&fp);
+                         SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                             SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+                         (long)&fp);
             if (r >= 0) {
                 *listener = (int)r;
                 return 0;

@@ -201,23 +201,34 @@ static void copy_reason(char *dst, size_t cap, const char *a, const char *b)
  * can go on while it seizes (a filter without its tracer would make the
  * program's calls fail): ptrace works in this session, nobody traces us
  * (the supervisor already does for a descendant of a traced program), and
- * we are dumpable.  About 7 us (/proc/self/status). */
-static int seize_will_work(struct pt_log_header *h)
+ * we are dumpable. */
+static int seize_will_work(struct pt_log_header *h, const char *status)
 {
     if (!(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_PTRACE_OK) ||
         pt_sys(SYS_prctl, PR_GET_DUMPABLE, 0, 0) != 1)
         return 0;
-    char buf[2048];
+    const char *tp = strstr(status, "\nTracerPid:");
+    return tp && tp[11] == '\t' && tp[12] == '0' && tp[13] == '\n';
+}
+
+/* Our /proc/self/status into buf (empty if unreadable); 1 if we are in a
+ * pid namespace below /proc's (NSpid lists more than one pid): there the
+ * supervisor's pid and ours mean nothing to each other. */
+static int read_status(char *buf, size_t cap)
+{
+    buf[0] = 0;
     long fd = pt_sys(SYS_open, (long)"/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return 0;
-    long n = pt_sys(SYS_read, fd, (long)buf, sizeof buf - 1);
+    long n = pt_sys(SYS_read, fd, (long)buf, (long)cap - 1);
     pt_sys(SYS_close, fd, 0, 0);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    const char *tp = strstr(buf, "\nTracerPid:");
-    return tp && tp[11] == '\t' && tp[12] == '0' && tp[13] == '\n';
+    buf[n > 0 ? n : 0] = 0;
+    const char *ns = strstr(buf, "\nNSpid:");
+    const char *end = ns ? strchr(ns + 1, '\n') : NULL;
+    for (const char *c = ns ? ns + 8 : NULL; c && end && c < end; c++)
+        if (*c == '\t')
+            return 1;
+    return 0;
 }
 
 /* Ask the session's supervisor to trace this thread from its next exec on.
@@ -229,6 +240,11 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
         *why = h && h->supervisor_pid ? "not traced in --mode preload"
                                       : "no provtrace-supervisor in this session";
+        return 0;
+    }
+    char status[2048]; /* about 7 us */
+    if (read_status(status, sizeof status)) {
+        *why = "in a pid namespace of its own (the supervisor cannot reach it)";
         return 0;
     }
     struct sockaddr_un sa;
@@ -256,7 +272,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     int listener = -1, installed = 0;
     long ir = 0;
     if (r == (long)sizeof rq) {
-        int early = notify && seize_will_work(h);
+        int early = notify && seize_will_work(h, status);
         for (int tries = 0; tries < 30000 / PT_SUP_RESEND_MS; tries++) {
             pt_sys(SYS_kill, sup, PT_SUP_WAKE, 0);
             if (early && !installed) { /* while the supervisor seizes us */

@@ -109,6 +109,11 @@ PT_EXPORT long syscall(long n, ...)
     if (!pt_on())
         return real(n, a, b, c, d, e, f);
     switch (n) {
+    case 446: /* SYS_landlock_restrict_self: from now on the supervisor, which
+               * stands outside this sandbox, must not make calls for anyone */
+        if (pt_hdr)
+            __atomic_fetch_or(&pt_hdr->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
+        break;
     case SYS_execve:
         return pt_exec(PT_EXK_EXECVE, AT_FDCWD, (const char *)a, (char *const *)b,
                        (char *const *)c, 0);

@@ -9,9 +9,10 @@
  * It is the same call only when the supervisor stands where the thread
  * stands, so a call is done here only if:
  *   - the process shares our root and mount namespace (trace.c checks),
- *     our user namespace, credentials (uids, gids, groups, effective
- *     capabilities) and LSM label (emu_allowed, cached per process by the
- *     caller, and given up for good when it changes credentials);
+ *     our user namespace, credentials (uids, gids, groups, capability sets)
+ *     and LSM label (emu_allowed, cached per process by the caller, and
+ *     given up for good when it changes credentials), and no process of the
+ *     session has sandboxed itself with Landlock (PT_HDR_LANDLOCK);
  *   - its relative path starts from the thread's own cwd or dirfd (an
  *     O_PATH open of /proc/PID/cwd or /proc/PID/fd/N), and the directories
  *     on the way are resolved with RESOLVE_NO_MAGICLINKS and are not in
@@ -94,7 +95,7 @@ static void creds_of(const char *status, char *out, size_t cap, unsigned *umask_
         if (umask_out && !strncmp(l, "Umask:", 6)) {
             *umask_out = (unsigned)strtoul(l + 6, NULL, 8);
         } else if ((!strncmp(l, "Uid:", 4) || !strncmp(l, "Gid:", 4) || !strncmp(l, "Groups:", 7) ||
-                    !strncmp(l, "CapEff:", 7)) &&
+                    !strncmp(l, "Cap", 3) /* all five sets: equal before an exec, equal after */) &&
                    n + k < cap) {
             memcpy(out + n, l, k);
             n += k;
@@ -168,7 +169,7 @@ int emu_allowed(int pid)
 /* Where a path of the thread starts: AT_FDCWD for an absolute one (our
  * root is its root), else an O_PATH fd of its cwd or dirfd.  0 (*fd set),
  * -errno (what the thread gets too), or 1 (cannot). */
-static int start_dir(int pid, int cwdfd, long dirfd, const char *path, int *fd)
+static int start_dir(int pid, int tid, int cwdfd, long dirfd, const char *path, int *fd)
 {
     *fd = AT_FDCWD;
     if (path[0] == '/')
@@ -176,7 +177,10 @@ static int start_dir(int pid, int cwdfd, long dirfd, const char *path, int *fd)
     if ((int)dirfd == AT_FDCWD && cwdfd >= 0 && (*fd = fcntl(cwdfd, F_DUPFD_CLOEXEC, 0)) >= 0)
         return 0;
     char p[64];
-    proc_path(p, pid, (int)dirfd == AT_FDCWD ? "cwd" : "fd", (int)dirfd == AT_FDCWD ? -1 : (int)dirfd);
+    if ((int)dirfd == AT_FDCWD) /* the thread's own: threads can have cwds of their own */
+        snprintf(p, sizeof p, "/proc/%d/task/%d/cwd", pid, tid);
+    else
+        proc_path(p, pid, "fd", (int)dirfd);
     int f = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (f >= 0) {
         *fd = f;
@@ -187,6 +191,30 @@ static int start_dir(int pid, int cwdfd, long dirfd, const char *path, int *fd)
     if (errno == ENOENT && (int)dirfd != AT_FDCWD)
         return -EBADF;
     return 1;
+}
+
+/* openat2 of path from start, telling a failure the thread would meet too
+ * from one that may be ours: the path is first resolved following no
+ * symlink at all (so no "/proc/self" or "/dev/fd" on the way can be ours),
+ * and an error then is the thread's too (*err).  Only when a symlink was in
+ * the way is it resolved again (magic links still refused), and then any
+ * failure means "cannot" (*err = 0).  Returns the fd or -1. */
+static int resolve(int start, const char *path, uint64_t flags, int *err)
+{
+    struct open_how how = {.flags = flags, .resolve = RESOLVE_NO_SYMLINKS};
+    int f = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+    *err = 0;
+    if (f >= 0)
+        return f;
+    int e = errno;
+    if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) {
+        *err = e;
+        return -1;
+    }
+    if (e != ELOOP)
+        return -1;
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, start, path, &how, sizeof how);
 }
 
 /* The directory holding path's last component (an O_PATH fd in *pfd) and
@@ -220,12 +248,10 @@ static int parent_dir(int start, const char *path, int *pfd, const char **last)
         memcpy(dir, path, (size_t)(sl - path));
         dir[sl - path] = 0;
     }
-    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
-    int f = (int)syscall(SYS_openat2, start, dir, &how, sizeof how);
-    if (f < 0) {
-        int e = errno;
-        return (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) ? -e : 1;
-    }
+    int e;
+    int f = resolve(start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, &e);
+    if (f < 0)
+        return e ? -e : 1;
     if (fstatfs(f, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC) {
         close(f);
         return 1;
@@ -256,10 +282,10 @@ static void side_close(struct side *s)
 }
 
 /* 0 (s ready), -errno, or 1 (cannot). */
-static int side_open(struct side *s, int pid, int cwdfd, long dirfd, const char *path)
+static int side_open(struct side *s, int pid, int tid, int cwdfd, long dirfd, const char *path)
 {
     s->start = s->dir = -1;
-    int r = start_dir(pid, cwdfd, dirfd, path, &s->start);
+    int r = start_dir(pid, tid, cwdfd, dirfd, path, &s->start);
     if (r != 0)
         return r;
     r = parent_dir(s->start, path, &s->dir, &s->last);
@@ -308,6 +334,16 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
         p1 = s2;
         break;
     }
+    long fl = nr == SYS_unlinkat ? (long)a[2] : nr == SYS_fchownat || nr == SYS_linkat ? (long)a[4]
+              : nr == SYS_utimensat ? (long)a[3] : nr == SYS_renameat2 ? (long)a[4] : 0;
+    long known = nr == SYS_unlinkat   ? AT_REMOVEDIR
+                 : nr == SYS_fchownat ? AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH
+                 : nr == SYS_linkat   ? AT_SYMLINK_FOLLOW | AT_EMPTY_PATH
+                 : nr == SYS_utimensat ? AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH
+                 : nr == SYS_renameat2 ? 7 /* RENAME_NOREPLACE | EXCHANGE | WHITEOUT */
+                                       : 0;
+    if ((unsigned)fl & ~(unsigned)known)
+        return 0; /* flags the kernel refuses: its own EINVAL */
     switch (nr) {
     case SYS_chmod:
     case SYS_chown:
@@ -340,7 +376,7 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     if (nr == SYS_utimensat && a[2] && mem_read(tid, a[2], ts, sizeof ts) != (long)sizeof ts)
         return 0;
     struct side x, y = {-1, -1, NULL};
-    int r = side_open(&x, pid, cwdfd, d1, p1);
+    int r = side_open(&x, pid, tid, cwdfd, d1, p1);
     if (r < 0) {
         *rv = r;
         return 1;
@@ -348,7 +384,7 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     if (r > 0)
         return 0;
     if (p2) {
-        r = side_open(&y, pid, cwdfd, d2, p2);
+        r = side_open(&y, pid, tid, cwdfd, d2, p2);
         if (r != 0) {
             side_close(&x);
             if (r < 0)
@@ -439,6 +475,10 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
 
 /* ---------------------------------------------------------------- opens */
 
+#define PT_VALID_OPEN_FLAGS                                                                      \
+    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | \
+     FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH)
+
 static int harmless_dev(dev_t rdev)
 {
     /* /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom */
@@ -446,7 +486,7 @@ static int harmless_dev(dev_t rdev)
                                 minor(rdev) == 8 || minor(rdev) == 9);
 }
 
-int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
+int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
              struct pt_version *v, long *rv)
 {
     long dirfd = nr == SYS_openat ? (long)(int)a[0] : AT_FDCWD;
@@ -459,22 +499,20 @@ int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, i
         return 1;
     }
     int start;
-    int r = start_dir(pid, cwdfd, dirfd, path, &start);
+    int r = start_dir(pid, tid, cwdfd, dirfd, path, &start);
     if (r != 0) {
         if (r < 0)
             *rv = r;
         return r < 0;
     }
     /* first where it leads, without opening it (O_PATH cannot block) */
-    struct open_how how = {.flags = (uint64_t)(O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY))),
-                           .resolve = RESOLVE_NO_MAGICLINKS};
-    int pfd = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
+    int e;
+    int pfd = resolve(start, path, (uint64_t)(O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY))), &e);
     int ok = 0;
     struct stat st, st2;
     struct statfs sf;
     if (pfd < 0) {
-        int e = errno;
-        if (e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG) {
+        if (e) {
             *rv = -e;
             ok = 1;
         }
@@ -484,11 +522,14 @@ int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, i
             ok = 1;
         } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
                    (S_ISCHR(st.st_mode) && harmless_dev(st.st_rdev))) {
-            how.flags = (uint64_t)(flags | O_CLOEXEC); /* now the open itself */
+            /* now the open itself (open() ignores flag bits openat2 refuses) */
+            struct open_how how = {.flags = (uint64_t)((flags & PT_VALID_OPEN_FLAGS) | O_CLOEXEC),
+                                   .resolve = RESOLVE_NO_MAGICLINKS};
             int f = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
             if (f < 0) {
-                int e = errno;
-                if (e != ELOOP && e != EAGAIN && e != EINTR) {
+                e = errno; /* only what the thread's own open would say too */
+                if (e == EACCES || e == EPERM || e == ENXIO || e == ENODEV || e == EISDIR ||
+                    e == ETXTBSY || e == EOVERFLOW || e == EFBIG || e == EROFS) {
                     *rv = -e;
                     ok = 1;
                 }

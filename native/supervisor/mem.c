@@ -28,6 +28,13 @@ long mem_read(int pid, uint64_t addr, void *buf, size_t n)
 
 long mem_str(int pid, uint64_t addr, char *buf, size_t cap)
 {
+    int whole;
+    return mem_str_whole(pid, addr, buf, cap, &whole);
+}
+
+long mem_str_whole(int pid, uint64_t addr, char *buf, size_t cap, int *whole)
+{
+    *whole = 0;
     if (!addr || cap < 2)
         return -1;
     size_t have = 0;
@@ -41,8 +48,10 @@ long mem_str(int pid, uint64_t addr, char *buf, size_t cap)
         if (got <= 0)
             break;
         void *z = memchr(buf + have, 0, (size_t)got);
-        if (z)
+        if (z) {
+            *whole = 1;
             return (long)((char *)z - buf);
+        }
         have += (size_t)got;
         if ((size_t)got < room)
             break;

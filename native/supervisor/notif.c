@@ -47,14 +47,16 @@ static int *g_q, g_qn, g_qcap, g_idle;
 
 int notif_enabled(void) { return g_on; }
 
-/* SECCOMP_USER_NOTIF_FLAG_CONTINUE came in Linux 5.5. */
+/* What the notifications rely on: FLAG_CONTINUE (5.5), ADDFD (5.9) with
+ * SEND (5.14), POLLHUP of an unused filter, and the filters' killable wait
+ * (5.19, without which wrappers fall back to RET_TRACE anyway). */
 static int kernel_ok(void)
 {
     struct utsname u;
     int major = 0, minor = 0;
     if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
         return 0;
-    return major > 5 || (major == 5 && minor >= 5);
+    return major > 5 || (major == 5 && minor >= 19);
 }
 
 static int spawn(void *(*fn)(void *), void *arg)
@@ -91,6 +93,16 @@ static void serve(int fd)
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
     for (;;) {
+        /* poll first: it reports the filter's end (POLLHUP) on every kernel,
+         * where a blocked RECV may not return then */
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+            return;
+        if (!(pf.revents & POLLIN)) {
+            if (pf.revents & (POLLHUP | POLLERR | POLLNVAL))
+                return;
+            continue;
+        }
         memset(&req, 0, sizeof req);
         if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
             if (errno == EINTR)
@@ -108,8 +120,8 @@ static void serve(int fd)
         struct valid_ctx vc = {fd, req.id};
         int how = NOTIF_CONTINUE;
         if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
-            how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args,
-                              still_valid, &vc, &ans);
+            how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args, fd,
+                              req.id, still_valid, &vc, &ans);
         if (how == NOTIF_HOLD)
             continue; /* the wait loop took the call over */
         memset(&resp, 0, sizeof resp);
@@ -129,11 +141,11 @@ static void serve(int fd)
                 trace_notif_done(1);
                 continue;
             }
-            if (e == ENOENT) { /* withdrawn: the open will come again */
+            if (e == ENOENT || e == ESRCH) { /* withdrawn (or it died): the open will come again */
                 trace_notif_done(0);
                 continue;
             }
-            if (!trace_notif_open_failed(e))
+            if (!trace_notif_open_failed(e, fd, req.id))
                 continue; /* not a failure its own open would have: the wait loop steps it */
             ans.rv = -e; /* EMFILE: what its own open says */
             how = NOTIF_RESULT;

@@ -46,6 +46,9 @@ void sup_dbg(const char *file, int line, const char *fmt, ...)
 /* ---- mem.c */
 long mem_read(int pid, uint64_t addr, void *buf, size_t n); /* bytes read, -1 */
 long mem_str(int pid, uint64_t addr, char *buf, size_t cap); /* length, -1 */
+/* The same; *whole = 1 only when the string ended (NUL) within cap: a
+ * longer or unreadable one is kept cut for the record, never acted on. */
+long mem_str_whole(int pid, uint64_t addr, char *buf, size_t cap, int *whole);
 /* Strings of a NULL-terminated pointer array: *out (malloc'd vector of
  * malloc'd block) and the count; -1 on failure. */
 int mem_strv(int pid, uint64_t addr, char ***out, int max);
@@ -92,12 +95,12 @@ struct notif_answer {
     long rv;
     int fd, cloexec;
 };
-int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
-                struct notif_answer *ans);
+int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
+                int (*still_valid)(void *), void *ctx, struct notif_answer *ans);
 void trace_notif_opened(long fd);      /* the thread's fd for the file opened for it */
 /* It could not take the fd: 1 = answer err (its own open would fail so),
  * 0 = do not answer (the wait loop steps the call instead). */
-int trace_notif_open_failed(int err);
+int trace_notif_open_failed(int err, int lfd, uint64_t id);
 void trace_notif_done(int answered);
 void trace_pending(void); /* wait loop: interrupt the calls taken over */
 /* Just seized pid for an exec: learn now, while it execs, whether our
@@ -116,7 +119,7 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
             long *rv);
 /* An open for reading made for the thread: 1 and either *fd (ours, to hand
  * over; *v its version) or *rv = -errno; 0 if it cannot be made here. */
-int emu_open(int pid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
+int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
              struct pt_version *v, long *rv);
 
 /* ---- notif.c */

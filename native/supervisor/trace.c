@@ -10,10 +10,12 @@
  * the stat, access and readlink families, whose records are complete at
  * entry) come to trace_notif() from the notification threads (notif.c)
  * while the caller waits in the kernel; one lock keeps the tables whole.
- * When such a call's result cannot be looked up at entry (a process that
- * no longer shares our root), the wait loop takes it over: it interrupts
- * the thread (PTRACE_INTERRUPT withdraws the notification and the call is
- * restarted), and steps that call with PTRACE_SYSCALL to its exit stop.  A
+ * When such a call's result can neither be looked up at entry nor made by
+ * the supervisor (a process that no longer shares our root, a FIFO), the
+ * wait loop takes it over: it asks for a stop (PTRACE_INTERRUPT: the
+ * thread's wait for its answer is killable only, so nothing is withdrawn),
+ * answers "continue", and reads the call's result from the registers at
+ * that stop, which comes as the thread leaves the kernel.  A
  * process whose current image runs the preload library (a dynamic glibc
  * program with LD_PRELOAD intact) is "quiet": its stops are resumed at once
  * and the library's own records stand for it, so nothing is logged twice.
@@ -31,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -98,10 +102,13 @@ struct thr {
     uint64_t a[6];
     char s1[SLEN], s2[SLEN];
     int has1, has2;
+    int whole1, whole2; /* the string ended within SLEN (not cut): it may be acted on */
     int fam, port;  /* connect/bind: decoded address */
     int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
     int no_exec_ev; /* seized without PTRACE_O_TRACEEXEC (routed), until its first stop */
-    int fb;         /* FB_*: a notified call the wait loop steps to its exit */
+    int fb;         /* FB_*: a notified call whose result the wait loop takes */
+    int fb_lfd;     /* ... its listener fd and notification id */
+    uint64_t fb_id;
     /* a call the supervisor made whose answer did not reach the thread (a
      * signal withdrew the notification): when the same call comes again,
      * it gets this result instead of a second go */
@@ -113,13 +120,9 @@ struct thr {
 
 /* The fallback for a notified call whose result is needed:
  * FB_WANT     queued for the wait loop (the thread waits on its notification)
- * FB_STOPPING PTRACE_INTERRUPT sent: the notification is withdrawn, a trap
- *             stop comes, then the call restarts under PTRACE_SYSCALL
- * FB_ENTRY    the next syscall stop is the restarted call's entry
- * FB_PASS     its notification is to be decoded and answered "continue"
- *             without a lookup ...
- * FB_EXIT     ... and its exit stop gives the result */
-enum { FB_NONE, FB_WANT, FB_STOPPING, FB_ENTRY, FB_PASS, FB_EXIT };
+ * FB_RESULT   interrupted and answered "continue": the trap stop as it
+ *             leaves the kernel has the result in rax */
+enum { FB_NONE, FB_WANT, FB_RESULT };
 #define FBQ_MAX 1024
 static int g_fbq[FBQ_MAX], g_nfbq; /* tids in FB_WANT */
 
@@ -411,17 +414,19 @@ static int path_version(int pid, long dirfd, const char *path, struct pt_version
 
 static int rd1(struct thr *t, uint64_t addr)
 {
-    t->has1 = addr && mem_str(t->tid, addr, t->s1, SLEN) >= 0;
+    t->has1 = addr && mem_str_whole(t->tid, addr, t->s1, SLEN, &t->whole1) >= 0;
     if (!t->has1)
         t->s1[0] = 0;
+    t->whole1 &= t->has1;
     return t->has1;
 }
 
 static int rd2(struct thr *t, uint64_t addr)
 {
-    t->has2 = addr && mem_str(t->tid, addr, t->s2, SLEN) >= 0;
+    t->has2 = addr && mem_str_whole(t->tid, addr, t->s2, SLEN, &t->whole2) >= 0;
     if (!t->has2)
         t->s2[0] = 0;
+    t->whole2 &= t->has2;
     return t->has2;
 }
 
@@ -588,8 +593,8 @@ static int tracee_at(int *base, char *buf, size_t cap, const struct thr *t, long
     } else if ((int)dirfd == AT_FDCWD && cwd_fd(t->p) >= 0) {
         *base = t->p->cwd_fd;
         n = snprintf(buf, cap, "%s", path);
-    } else if ((int)dirfd == AT_FDCWD) {
-        n = snprintf(buf, cap, "/proc/%d/cwd/%s", P(t), path);
+    } else if ((int)dirfd == AT_FDCWD) { /* the thread's own cwd (it may have one of its own) */
+        n = snprintf(buf, cap, "/proc/%d/task/%d/cwd/%s", P(t), t->tid, path);
     } else {
         n = snprintf(buf, cap, "/proc/%d/fd/%d/%s", P(t), (int)dirfd, path);
     }
@@ -619,9 +624,13 @@ static int same_root(struct proc *p)
     return p->same_root > 0;
 }
 
-/* May the supervisor make this process's calls (emul.c)?  Checked once. */
+/* May the supervisor make this process's calls (emul.c)?  Checked once,
+ * and never once a process of the session has sandboxed itself with
+ * Landlock (which /proc does not show). */
 static int emu_ok(struct proc *p)
 {
+    if (__atomic_load_n(&sup_hdr()->flags, __ATOMIC_ACQUIRE) & PT_HDR_LANDLOCK)
+        return 0;
     if (!p->emu)
         p->emu = emu_allowed(p->pid) ? 1 : -1;
     return p->emu > 0;
@@ -657,7 +666,7 @@ static int answer_at_entry(struct thr *t, long *rv)
     const char *p = t->s1;
     struct stat st;
     long r;
-    if (!t->has1 || !same_root(t->p) || !emu_ok(t->p)) /* our look-up must be its look-up */
+    if (!t->whole1 || !same_root(t->p) || !emu_ok(t->p)) /* our look-up must be its look-up */
         return 0;
     switch (t->nr) {
     case SYS_newfstatat:
@@ -753,7 +762,7 @@ static int decode_entry(struct thr *t, long nr, const uint64_t *a)
 {
     t->nr = nr;
     memcpy(t->a, a, sizeof t->a);
-    t->has1 = t->has2 = 0;
+    t->has1 = t->has2 = t->whole1 = t->whole2 = 0;
     switch (nr) {
     case SYS_open:
     case SYS_creat:
@@ -1362,6 +1371,30 @@ static void on_death(struct thr *t, int status)
     thr_del(t);
 }
 
+/* A signal came while the thread waited for the supervisor's answer to a
+ * notified call (before it was received: after, the wait is killable
+ * only).  Natively the call would not have been interrupted (close, stat,
+ * a read open of a file never wait), so it must not fail with EINTR when
+ * the handler lacks SA_RESTART: ask for a restart whatever the handler. */
+static void restart_notified(struct thr *t)
+{
+    struct user_regs_struct r;
+    if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0 || (long)r.rax != -512 /* ERESTARTSYS */)
+        return;
+    long nr = (long)r.orig_rax;
+    static const long listed[] = {PT_NOTIFY_SYSCALLS, SYS_newfstatat, SYS_statx};
+    int notified = 0;
+    for (unsigned i = 0; i < sizeof listed / sizeof *listed && !notified; i++)
+        notified = listed[i] == nr;
+    if ((nr == SYS_open && !(r.rsi & PT_OPEN_WRITE_FLAGS)) ||
+        (nr == SYS_openat && !(r.rdx & PT_OPEN_WRITE_FLAGS)))
+        notified = 1;
+    if (!notified)
+        return;
+    r.rax = (unsigned long)-513; /* ERESTARTNOINTR */
+    ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+}
+
 static void event(int tid, int status)
 {
     struct thr *t = thr_get(tid);
@@ -1382,36 +1415,35 @@ static void event(int tid, int status)
             t->no_exec_ev = 0;
     }
     int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
-    /* stepping a notified call to its exit: keep syscall stops on */
-    int cont = t->fb >= FB_STOPPING ? PTRACE_SYSCALL : PTRACE_CONT;
+    int cont = PTRACE_CONT;
     if (sig == (SIGTRAP | 0x80)) {
-        if (t->fb == FB_ENTRY) { /* the restarted call's entry: its notification decodes it */
-            t->fb = FB_PASS;
-            resume(tid, PTRACE_SYSCALL, 0);
-            return;
-        }
         if (t->p->logging)
             on_exit_stop(t);
         t->insys = 0;
-        t->fb = FB_NONE;
         resume(tid, PTRACE_CONT, 0);
         return;
     }
     if (ev == PTRACE_EVENT_STOP) {
         if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
             resume(tid, PTRACE_LISTEN, 0); /* group-stop: stay stopped, job control works */
-        } else {
-            if (t->fb == FB_STOPPING) /* our PTRACE_INTERRUPT */
-                t->fb = FB_ENTRY;
-            resume(tid, t->fb >= FB_STOPPING ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+            return;
         }
+        if (t->fb == FB_RESULT) { /* our PTRACE_INTERRUPT: the notified call is done */
+            struct user_regs_struct r;
+            t->fb = FB_NONE;
+            if (t->p->logging && ptrace(PTRACE_GETREGS, tid, 0, &r) == 0 && (long)r.orig_rax == t->nr) {
+                long rv = (long)r.rax;
+                if (!(rv <= -512 && rv >= -516)) /* (to be restarted: it comes again) */
+                    on_result(t, rv);
+            }
+        }
+        resume(tid, PTRACE_CONT, 0);
         return;
     }
     if (sig == SIGTRAP && ev) {
         switch (ev) {
         case PTRACE_EVENT_SECCOMP: {
             int want = 0;
-            t->fb = FB_NONE; /* a RET_TRACE call: the usual way */
             if (t->p->logging) {
                 struct user_regs_struct r;
                 if (ptrace(PTRACE_GETREGS, tid, 0, &r) == 0) {
@@ -1430,8 +1462,6 @@ static void event(int tid, int status)
             break;
         case PTRACE_EVENT_EXEC:
             t = on_exec(t, tid);
-            t->fb = FB_NONE;
-            cont = PTRACE_CONT;
             break;
         case PTRACE_EVENT_EXIT:
             on_exit_event(t);
@@ -1440,6 +1470,8 @@ static void event(int tid, int status)
         resume(tid, cont, 0);
         return;
     }
+    if (t->fb != FB_RESULT)
+        restart_notified(t);
     resume(tid, cont, sig); /* signal-delivery-stop: deliver it */
 }
 
@@ -1471,12 +1503,14 @@ static int is_cred_call(long nr)
 
 /* Leave the thread's notified call to the wait loop (caller holds the lock;
  * kicks the doorbell after unlocking).  0 if it cannot be queued. */
-static int hold(struct thr *t)
+static int hold(struct thr *t, int lfd, uint64_t id)
 {
     if (g_nfbq >= FBQ_MAX || req_doorbell() <= 0)
         return 0;
     SUP_DEBUG("%d: syscall %ld handed to the wait loop", t->tid, t->nr);
-    t->fb = FB_WANT; /* no answer: the wait loop steps it */
+    t->fb = FB_WANT; /* no answer yet: the wait loop gives it */
+    t->fb_lfd = lfd;
+    t->fb_id = id;
     g_fbq[g_nfbq++] = t->tid;
     return 1;
 }
@@ -1500,8 +1534,8 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
     return NOTIF_RESULT;
 }
 
-int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *), void *ctx,
-                struct notif_answer *ans)
+int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
+                int (*still_valid)(void *), void *ctx, struct notif_answer *ans)
 {
     static __thread char s1[SLEN], s2[SLEN]; /* the paths, for a call made without the lock */
     long *rv = &ans->rv;
@@ -1520,17 +1554,19 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
     t_undo.pid = t->p->pid;
     ans->fd = -1;
     sup_track_begin();
+    if (nr == SYS_landlock_restrict_self) /* its children too, wherever they go */
+        __atomic_fetch_or(&sup_hdr()->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
     if (is_cred_call(nr)) {
         t->p->emu = -1; /* for good: its threads' credentials may differ from now on */
     } else if ((nr == SYS_unshare || nr == SYS_setns) && t->p->emu > 0) {
         t->p->emu = 0; /* its user namespace may change: look again */
     }
-    if (t->fb == FB_PASS) { /* the wait loop takes the result at the exit stop */
-        t->insys = t->p->logging && decode_entry(t, nr, a);
-        t->fb = FB_EXIT;
-    } else if (t->fb != FB_NONE) {
-        /* cannot happen (the thread waits for the wait loop); let it run */
-    } else if (t->p->logging) {
+    if (t->fb != FB_NONE) {
+        /* a call after one the wait loop was to take: that one is gone (the
+         * thread died or a signal withdrew it before we had it) */
+        t->fb = FB_NONE;
+    }
+    if (t->p->logging) {
         int redo = t->redo && t->redo_nr == nr && !memcmp(t->redo_a, a, sizeof t->redo_a);
         t->redo = 0;
         if (nr == SYS_close && wbit_get(t->p, (long)a[0])) {
@@ -1547,13 +1583,13 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
             make = emu_handles(nr) ? 1 : 2;
             pid = t->p->pid;
             cwd = cwd_fd(t->p) >= 0 ? fcntl(t->p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
-            if ((has1 = t->has1))
+            if ((has1 = t->whole1)) /* a cut path is never acted on */
                 memcpy(s1, t->s1, SLEN);
-            if ((has2 = t->has2))
+            if ((has2 = t->whole2))
                 memcpy(s2, t->s2, SLEN);
         } else if (want && answer_at_entry(t, rv)) {
             on_result(t, *rv);
-        } else if (want && hold(t)) {
+        } else if (want && hold(t, lfd, id)) {
             answer = NOTIF_HOLD;
         }
     }
@@ -1561,7 +1597,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
     if (make) {
         int done = make == 1 ? still_valid(ctx) && emu_run(pid, cwd, tid, nr, a, has1 ? s1 : NULL,
                                                            has2 ? s2 : NULL, rv)
-                             : emu_open(pid, cwd, nr, a, has1 ? s1 : NULL, &ans->fd, &t_ver, rv);
+                             : emu_open(pid, tid, cwd, nr, a, has1 ? s1 : NULL, &ans->fd, &t_ver, rv);
         if (cwd >= 0)
             close(cwd);
         LOCK();
@@ -1574,7 +1610,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int (*still_valid)(void *
             answer = made_result(t, nr, a, ans);
         } else if (answer_at_entry(t, rv)) {
             on_result(t, *rv);
-        } else if (hold(t)) {
+        } else if (still_valid(ctx) && hold(t, lfd, id)) {
             answer = NOTIF_HOLD;
         }
         UNLOCK();
@@ -1596,7 +1632,7 @@ void trace_notif_opened(long fd)
     UNLOCK();
 }
 
-int trace_notif_open_failed(int err)
+int trace_notif_open_failed(int err, int lfd, uint64_t id)
 {
     LOCK();
     sup_track_end(0);
@@ -1606,7 +1642,7 @@ int trace_notif_open_failed(int err)
     if (!t) {
     } else if (err == EMFILE || err == ENFILE) { /* still waiting: its state is the open's */
         open_result(t, -1, err, NULL, 0);
-    } else if (hold(t)) {
+    } else if (hold(t, lfd, id)) {
         answer = 0;
     }
     UNLOCK();
@@ -1653,10 +1689,20 @@ void trace_pending(void)
     LOCK();
     for (int i = 0; i < g_nfbq; i++) {
         struct thr *t = thr_get(g_fbq[i]);
-        if (t && t->fb == FB_WANT) {
-            t->fb = FB_STOPPING;
-            if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0)
-                t->fb = FB_NONE; /* gone */
+        if (!t || t->fb != FB_WANT)
+            continue;
+        /* a stop for when it leaves the kernel (its wait is killable only:
+         * the interrupt withdraws nothing), then the answer */
+        struct seccomp_notif_resp resp;
+        memset(&resp, 0, sizeof resp);
+        resp.id = t->fb_id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) {
+            t->fb = FB_NONE; /* gone */
+        } else if (ioctl(t->fb_lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) {
+            t->fb = FB_NONE; /* withdrawn before we had it: it comes again */
+        } else {
+            t->fb = FB_RESULT;
         }
     }
     g_nfbq = 0;

@@ -25,8 +25,10 @@ cc_ "$HERE/t_noptrace.c" -o "$T/t_noptrace"
 cc_ "$HERE/t_exec_static.c" -o "$T/t_exec_static"
 cc_ "$HERE/t_exec_fail.c" -o "$T/t_exec_fail"
 cc_ "$HERE/t_spawn_static.c" -o "$T/t_spawn_static"
+cc_ "$HERE/t_landlock.c" -o "$T/t_landlock"
 if ! $CC -static -O1 -pthread $INC "$HERE/t_sup_static.c" -o "$T/t_sup_static" 2>/dev/null ||
    ! $CC -static -O1 $INC "$HERE/t_emul.c" -o "$T/t_emul" 2>/dev/null ||
+   ! $CC -static -O1 -pthread $INC "$HERE/t_edges.c" -o "$T/t_edges" 2>/dev/null ||
    ! $CC -static -O1 $INC "$HERE/t_uring.c" -o "$T/t_uring" 2>/dev/null; then
     echo "  skip: no static libc (apt-get install libc6-dev)"
     exit 0
@@ -198,6 +200,20 @@ check "opens for reading recorded with their fd and version" has emul '^OPEN .*r
 check "open of a missing file: ENOENT" has emul '^OPEN .*ret=-1 err=2 .*"missing"'
 check "running out of fds: EMFILE recorded" has emul '^OPEN .*ret=-1 err=24 .*"d1/f"'
 check "log clean" clean_log emul
+
+echo "11 edges: what the program gets is what it gets natively"
+for m in long devfd eintr redo tcwd; do
+    mkdir -p "$W/edge_native_$m"
+    (cd "$W/edge_native_$m" && "$T/t_edges" $m > "$W/edge_native_$m.out" 2>&1)
+    sup "edge_$m" auto "$T/t_edges" $m
+    check "$m: output as natively" cmp "$W/edge_$m.out" "$W/edge_native_$m.out"
+done
+check "long: nothing removed for a path the kernel refuses" grep -q 'target kept' "$W/edge_long.out"
+check "eintr: no EINTR from calls that never see it" grep -q '^eintr: EINTR 0, mkdir/rmdir failed 0' "$W/edge_eintr.out"
+mkdir -p "$W/edge_native_ll"
+(cd "$W/edge_native_ll" && "$T/t_landlock" "$T/t_edges" mk > "$W/edge_native_ll.out" 2>&1)
+sup edge_ll auto "$T/t_landlock" "$T/t_edges" mk
+check "landlock: the sandbox holds for the static program it runs" cmp "$W/edge_ll.out" "$W/edge_native_ll.out"
 
 echo "passed $pass, failed $fail"
 [ $fail = 0 ]
