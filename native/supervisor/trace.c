@@ -1247,8 +1247,10 @@ static void on_fork(struct thr *t, int ev)
             cp = proc_new(child, (flags & CLONE_PARENT) ? pp->ppid : pp->pid, pp);
         ct = thr_new(child, cp);
     }
-    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD))
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) {
         ct->p->cwd_nocache = 1;
+        cwd_forget(ct->p);
+    }
     ct->exit_stop = t->exit_stop;
     ct->no_exec_ev = t->no_exec_ev;
     if (!pp->logging)
