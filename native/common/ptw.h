@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "provtrace_log.h"
 
@@ -80,6 +81,18 @@ static inline uint64_t ptw_reserve(struct pt_log_header *h, uint64_t cap, uint64
         __atomic_compare_exchange_n(cur, &c, off + tot, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
         return off;
     }
+}
+
+/* A file's version (struct pt_version) from what stat said. */
+static inline void ptw_version_of(const struct stat *st, struct pt_version *v)
+{
+    v->dev = st->st_dev;
+    v->ino = st->st_ino;
+    v->size = st->st_size;
+    v->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    v->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+    v->mode = st->st_mode;
+    v->pad = 0;
 }
 
 /* Total record size (aligned) and string count; 0 if the record is too big. */

@@ -169,23 +169,12 @@ PT_HID void pt_log(uint16_t op, int fd, long ret, int err, long a1, long a2, lon
 
 /* ---------------------------------------------------------------- versions */
 
-static void stat_to_version(const struct stat *st, struct pt_version *v)
-{
-    v->dev = st->st_dev;
-    v->ino = st->st_ino;
-    v->size = st->st_size;
-    v->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    v->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-    v->mode = st->st_mode;
-    v->pad = 0;
-}
-
 PT_HID int pt_fd_version(int fd, struct pt_version *v)
 {
     struct stat st;
     if (fd < 0 || pt_sys(SYS_fstat, fd, &st, 0) != 0)
         return 0;
-    stat_to_version(&st, v);
+    ptw_version_of(&st, v);
     return 1;
 }
 
@@ -194,7 +183,7 @@ PT_HID int pt_path_version(int dirfd, const char *path, int flags, struct pt_ver
     struct stat st;
     if (!path || pt_sys6(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0, 0) != 0)
         return 0;
-    stat_to_version(&st, v);
+    ptw_version_of(&st, v);
     return 1;
 }
 

@@ -535,7 +535,7 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
                 }
             } else if (fstat(f, &st2) == 0 && st2.st_dev == st.st_dev && st2.st_ino == st.st_ino) {
                 *fd = f;
-                sup_version_of(&st2, v);
+                ptw_version_of(&st2, v);
                 ok = 1;
             } else {
                 close(f); /* it changed under us: leave it to the kernel */

@@ -106,22 +106,11 @@ void sup_log(int pid, int tid, uint16_t op, int fd, long ret, int err, long a1, 
     sup_emit(pid, tid, &ev, seg, s1 ? (s2 ? 2 : 1) : 0);
 }
 
-void sup_version_of(const struct stat *st, struct pt_version *v)
-{
-    v->dev = st->st_dev;
-    v->ino = st->st_ino;
-    v->size = st->st_size;
-    v->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    v->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-    v->mode = st->st_mode;
-    v->pad = 0;
-}
-
 int sup_version_path(const char *path, struct pt_version *v)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return 0;
-    sup_version_of(&st, v);
+    ptw_version_of(&st, v);
     return 1;
 }

@@ -29,8 +29,7 @@ void sup_emit(int pid, int tid, const struct pt_ev *ev, const struct pt_seg *seg
 void sup_log(int pid, int tid, uint16_t op, int fd, long ret, int err, long a1, long a2, long a3,
              const struct pt_version *ver, const char *s1, const char *s2);
 int sup_version_path(const char *path, struct pt_version *v);
-struct stat;
-void sup_version_of(const struct stat *st, struct pt_version *v);
+
 /* Records this thread writes between begin and end(keep = 0) become padding. */
 void sup_track_begin(void);
 void sup_track_end(int keep);
