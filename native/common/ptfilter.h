@@ -175,14 +175,19 @@ static inline int ptf_special_of(unsigned nr, int notify)
     return -1;
 }
 
-static inline int ptf_notified(unsigned nr)
+/* Is nr one of the n numbers of list? */
+static inline int ptf_listed(long nr, const unsigned *list, unsigned n)
 {
-    static const unsigned list[] = {PT_NOTIFY_SYSCALLS};
-    for (unsigned i = 0; i < sizeof list / sizeof *list; i++)
-        if (list[i] == nr)
+    for (unsigned i = 0; i < n; i++)
+        if ((long)list[i] == nr)
             return 1;
     return 0;
 }
+#define PTF_LISTED(nr, ...)                                                                      \
+    ptf_listed((nr), (const unsigned[]){__VA_ARGS__},                                            \
+               sizeof((const unsigned[]){__VA_ARGS__}) / sizeof(unsigned))
+
+static inline int ptf_notified(long nr) { return PTF_LISTED(nr, PT_NOTIFY_SYSCALLS); }
 
 #define PTF_LD(field) ptf_emit(&b, BPF_LD | BPF_W | BPF_ABS, (unsigned)offsetof(struct seccomp_data, field), 0, 0)
 #define PTF_ARG(i, hi)                                                                            \

@@ -75,18 +75,6 @@ static int spawn(void *(*fn)(void *), void *arg)
     return rc;
 }
 
-struct valid_ctx {
-    int fd;
-    uint64_t id;
-};
-
-/* Is the thread still waiting for this answer (not withdrawn by a signal)? */
-static int still_valid(void *ctx)
-{
-    struct valid_ctx *v = ctx;
-    return ioctl(v->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &v->id) == 0;
-}
-
 /* Answer one listener's notifications until no process uses its filter. */
 static void serve(int fd)
 {
@@ -117,11 +105,10 @@ static void serve(int fd)
             return;
         }
         struct notif_answer ans = {0, -1, 0};
-        struct valid_ctx vc = {fd, req.id};
         int how = NOTIF_CONTINUE;
         if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
             how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args, fd,
-                              req.id, still_valid, &vc, &ans);
+                              req.id, &ans);
         if (how == NOTIF_HOLD)
             continue; /* the wait loop took the call over */
         memset(&resp, 0, sizeof resp);

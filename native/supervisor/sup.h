@@ -82,9 +82,9 @@ int trace_is_process(int pid);
 /* One waitpid() result for a traced (or unknown) thread. */
 void trace_event(int tid, int status);
 void trace_set_quiet(void); /* stop logging (the launcher gave up waiting) */
-/* A notification from a notify filter (notification threads).  Returns
+/* Notification id of listener lfd (notification threads).  Returns
  * NOTIF_CONTINUE (answer "continue"), NOTIF_RESULT (answer ans->rv: the
- * supervisor made the call; still_valid(ctx) is asked first), NOTIF_ADDFD
+ * supervisor made the call, the notification still awaited), NOTIF_ADDFD
  * (the supervisor opened the file: hand ans->fd to the thread, O_CLOEXEC
  * if ans->cloexec, then trace_notif_opened() or trace_notif_open_failed()),
  * or NOTIF_HOLD (do not answer: the wait loop takes the call over).  After
@@ -95,7 +95,7 @@ struct notif_answer {
     int fd, cloexec;
 };
 int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
-                int (*still_valid)(void *), void *ctx, struct notif_answer *ans);
+                struct notif_answer *ans);
 void trace_notif_opened(long fd);      /* the thread's fd for the file opened for it */
 /* It could not take the fd: 1 = answer err (its own open would fail so),
  * 0 = do not answer (the wait loop steps the call instead). */

@@ -1384,13 +1384,9 @@ static void restart_notified(struct thr *t)
     if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0 || (long)r.rax != -512 /* ERESTARTSYS */)
         return;
     long nr = (long)r.orig_rax;
-    static const long listed[] = {PT_NOTIFY_SYSCALLS, SYS_newfstatat, SYS_statx};
-    int notified = 0;
-    for (unsigned i = 0; i < sizeof listed / sizeof *listed && !notified; i++)
-        notified = listed[i] == nr;
-    if ((nr == SYS_open && !(r.rsi & PT_OPEN_WRITE_FLAGS)) ||
-        (nr == SYS_openat && !(r.rdx & PT_OPEN_WRITE_FLAGS)))
-        notified = 1;
+    int notified = ptf_notified(nr) || nr == SYS_newfstatat || nr == SYS_statx ||
+                   (nr == SYS_open && !(r.rsi & PT_OPEN_WRITE_FLAGS)) ||
+                   (nr == SYS_openat && !(r.rdx & PT_OPEN_WRITE_FLAGS));
     if (!notified)
         return;
     r.rax = (unsigned long)-513; /* ERESTARTNOINTR */
@@ -1417,7 +1413,6 @@ static void event(int tid, int status)
             t->no_exec_ev = 0;
     }
     int sig = WSTOPSIG(status), ev = (unsigned)status >> 16;
-    int cont = PTRACE_CONT;
     if (sig == (SIGTRAP | 0x80)) {
         if (t->p->logging)
             on_exit_stop(t);
@@ -1469,12 +1464,12 @@ static void event(int tid, int status)
             on_exit_event(t);
             break;
         }
-        resume(tid, cont, 0);
+        resume(tid, PTRACE_CONT, 0);
         return;
     }
     if (t->fb != FB_RESULT)
         restart_notified(t);
-    resume(tid, cont, sig); /* signal-delivery-stop: deliver it */
+    resume(tid, PTRACE_CONT, sig); /* signal-delivery-stop: deliver it */
 }
 
 void trace_event(int tid, int status)
@@ -1493,14 +1488,6 @@ static __thread struct {
 } t_undo = {0, 0, -1, 0};
 static __thread struct pt_version t_ver; /* of a file opened for the thread */
 
-static int is_cred_call(long nr)
-{
-    static const long list[] = {PT_CRED_SYSCALLS};
-    for (unsigned i = 0; i < sizeof list / sizeof *list; i++)
-        if (list[i] == nr)
-            return 1;
-    return 0;
-}
 
 
 /* Leave the thread's notified call to the wait loop (caller holds the lock;
@@ -1536,8 +1523,14 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
     return NOTIF_RESULT;
 }
 
+/* Is the thread still waiting for this notification's answer? */
+static int still_valid(int lfd, uint64_t id)
+{
+    return ioctl(lfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
 int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
-                int (*still_valid)(void *), void *ctx, struct notif_answer *ans)
+                struct notif_answer *ans)
 {
     static __thread char s1[SLEN], s2[SLEN]; /* the paths, for a call made without the lock */
     long *rv = &ans->rv;
@@ -1558,7 +1551,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     sup_track_begin();
     if (nr == SYS_landlock_restrict_self) /* its children too, wherever they go */
         __atomic_fetch_or(&sup_hdr()->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
-    if (is_cred_call(nr)) {
+    if (PTF_LISTED(nr, PT_CRED_SYSCALLS)) {
         t->p->emu = -1; /* for good: its threads' credentials may differ from now on */
     } else if ((nr == SYS_unshare || nr == SYS_setns) && t->p->emu > 0) {
         t->p->emu = 0; /* its user namespace may change: look again */
@@ -1597,7 +1590,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     }
     UNLOCK();
     if (make) {
-        int done = make == 1 ? still_valid(ctx) && emu_run(pid, cwd, tid, nr, a, has1 ? s1 : NULL,
+        int done = make == 1 ? still_valid(lfd, id) && emu_run(pid, cwd, tid, nr, a, has1 ? s1 : NULL,
                                                            has2 ? s2 : NULL, rv)
                              : emu_open(pid, tid, cwd, nr, a, has1 ? s1 : NULL, &ans->fd, &t_ver, rv);
         if (cwd >= 0)
@@ -1612,7 +1605,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
             answer = made_result(t, nr, a, ans);
         } else if (answer_at_entry(t, rv)) {
             on_result(t, *rv);
-        } else if (still_valid(ctx) && hold(t, lfd, id)) {
+        } else if (still_valid(lfd, id) && hold(t, lfd, id)) {
             answer = NOTIF_HOLD;
         }
         UNLOCK();

@@ -63,14 +63,7 @@ static unsigned run_filter(const struct sock_filter *f, int n, const struct secc
     return 0xbeefu; /* fell off the end */
 }
 
-static int is_traced(unsigned nr)
-{
-    static const unsigned traced[] = {PT_TRACED_SYSCALLS};
-    for (unsigned i = 0; i < sizeof traced / sizeof *traced; i++)
-        if (traced[i] == nr)
-            return 1;
-    return 0;
-}
+static int is_traced(unsigned nr) { return PTF_LISTED(nr, PT_TRACED_SYSCALLS); }
 
 /* Every system call number, evaluated in user space against the lists. */
 static void check_exhaustive(const struct sock_filter *f, int n, int notify)
