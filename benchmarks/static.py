@@ -22,6 +22,8 @@ Configurations
   preload           provtrace record --mode preload (static programs run untraced)
   no-supervisor     provtrace record with the supervisor hidden (the launcher alone, as
                     before it existed): the dynamic workloads must not get slower
+  seized-at-exec    provtrace record with PROVTRACE_LAZY=0: each routed static program is
+                    ptrace-attached at its exec instead of at its first call that needs it
   trace-only        provtrace record with PROVTRACE_NOTIFY=0: every handed-over call is a
                     ptrace stop (RET_TRACE), no seccomp user notification
   strace-seccomp    strace -f --seccomp-bpf -e trace=%file,%process,%network -o FILE
@@ -46,11 +48,14 @@ import time
 from pathlib import Path
 
 CONFIGS = {
-    "static_exec_loop": ["native", "provtrace", "trace-only", "preload", "strace-seccomp", "strace"],
+    "static_exec_loop": ["native", "provtrace", "seized-at-exec", "trace-only", "preload", "strace-seccomp",
+                         "strace"],
     "static_files": ["native", "provtrace", "trace-only", "preload", "strace-seccomp", "strace"],
     "dyn_exec_loop": ["native", "provtrace", "no-supervisor", "preload"],
     "dyn_files": ["native", "provtrace", "no-supervisor", "preload"],
 }
+
+PROVTRACE_CONFIGS = ("provtrace", "seized-at-exec", "trace-only", "preload", "no-supervisor")
 
 
 def provtrace_cmd() -> list[str]:
@@ -99,12 +104,14 @@ class Bench:
         trace = str(self.work / "strace.out")
         if config == "native":
             return cmd, env
-        if config in ("provtrace", "trace-only", "preload", "no-supervisor"):
+        if config in PROVTRACE_CONFIGS:
             mode = "preload" if config == "preload" else "auto"
             if config == "no-supervisor":
                 env["PROVTRACE_SUPERVISOR"] = "/nonexistent/provtrace-supervisor"
             if config == "trace-only":
                 env["PROVTRACE_NOTIFY"] = "0"
+            if config == "seized-at-exec":
+                env["PROVTRACE_LAZY"] = "0"
             return [*provtrace_cmd(), "record", "-q", "--store", str(self.store), "--mode", mode,
                     "--summary-json", str(self.work / "summary.json"), "--", *cmd], env
         if config == "strace-seccomp":
@@ -179,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nStatic executables: median of {args.rounds} interleaved rounds "
           f"({args.execs} execs, {args.files} files, in {args.dir or tempfile.gettempdir()}); "
           "ratio = wall / native wall of the same round\n")
-    cols = ["native", "provtrace", "trace-only", "preload", "no-supervisor", "strace-seccomp", "strace"]
+    cols = ["native", "provtrace", "seized-at-exec", "trace-only", "preload", "no-supervisor", "strace-seccomp",
+            "strace"]
     print("| workload | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
     for w in workloads:
@@ -189,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append("")
             elif c == "native":
                 cells.append(f"{statistics.median(walls[(w, c)]):.3f} s")
-            elif c in ("provtrace", "trace-only", "preload", "no-supervisor"):
+            elif c in PROVTRACE_CONFIGS:
                 cells.append(f"{statistics.median(rratios[(w, c)]):.2f}x / {statistics.median(ratios[(w, c)]):.2f}x")
             else:
                 cells.append(f"{statistics.median(ratios[(w, c)]):.2f}x")

@@ -51,4 +51,4 @@ def test_tracer_values_match_header():
 def test_header_flags_match_header():
     flags = {n: int(v.rstrip("u")) for n, v in re.findall(r"#define PT_HDR_([A-Z_]+)\s+(\d+)u", HEADER)}
     assert flags == {"ROUTE": lf.HDR_ROUTE, "NOTIFY": lf.HDR_NOTIFY, "PTRACE_OK": lf.HDR_PTRACE_OK,
-                     "LANDLOCK": lf.HDR_LANDLOCK}
+                     "LANDLOCK": lf.HDR_LANDLOCK, "LAZY": lf.HDR_LAZY}

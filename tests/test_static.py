@@ -349,6 +349,38 @@ def test_inline_asm_syscall_is_invisible_without_ptrace(tmp_path: Path, static_b
     assert str(work / "via_asm.txt") not in opened
 
 
+@pytest.mark.parametrize("lazy", ["1", "0"], ids=["lazy", "seized-at-exec"])
+def test_static_programs_run_by_bash_match_strace(tmp_path: Path, busybox: str, static_bins: dict,
+                                                  strace_path: str, lazy: str) -> None:
+    """Routed execs: a dynamic shell hands each static program to the supervisor.  Lazily (the
+    default), a program is seized only at its first call that needs ptrace (the write opens,
+    forks and execs of the script, the threads of the C program); a leaf that only reads
+    (busybox true, cat) never is.  PROVTRACE_LAZY=0 seizes each at its exec.  The record is
+    the same either way, and the same as strace's."""
+    exe = str(static_bins["static_atthreads"])
+
+    def prepare(work: Path) -> None:
+        shutil.copy(PROGRAMS / "static_script.sh", work / "static_script.sh")
+        (work / "in.txt").write_text("data\n")
+
+    script = (f"{busybox} sh static_script.sh; {exe}; {busybox} true; {busybox} cat in.txt; "
+              f"{busybox} sleep 5 & sleep 0.5; kill -9 $!; wait $!; echo $? > killed.txt")
+    both = Both(f"bash + static programs (PROVTRACE_LAZY={lazy})", ["bash", "-c", script], tmp_path, prepare,
+                env=dict(clean_env(), PROVTRACE_LAZY=lazy))
+    both.check()
+    assert (both.work / "killed.txt").read_text() == "137\n"
+    procs = _rows(both.store, "SELECT x.argv, p.exit_code, p.signal, x.tracer, x.exe_class FROM processes p "
+                              "JOIN execs x ON x.process_id = p.id")
+    by_argv = {tuple(json.loads(a)): (code, sig, tracer, cls) for a, code, sig, tracer, cls in procs}
+    assert by_argv[(busybox, "true")] == (0, None, "ptrace", "static")
+    assert by_argv[(busybox, "cat", "in.txt")] == (0, None, "ptrace", "static")
+    assert by_argv[(busybox, "sleep", "5")] == (None, 9, "ptrace", "static")
+    assert by_argv[(exe,)][2:] == ("ptrace", "static")
+    reads = {(e.pid, e.path) for e in both.run.events if e.op == "open" and e.ok}
+    cat_pid = next(x.pid for x in both.run.execs if x.argv == [busybox, "cat", "in.txt"])
+    assert (cat_pid, str(both.work / "in.txt")) in reads
+
+
 # --- exit statuses, signals, SIGKILL ------------------------------------------------------------
 
 

@@ -92,6 +92,21 @@
 
 #define PTF_MAX 160 /* instructions; the program is about 70 */
 
+/* The three programs (pt_filter_build's kind):
+ * PT_FILTER_TRACE   every traced call RET_TRACE (kernels without listeners,
+ *                   PROVTRACE_NOTIFY=0);
+ * PT_FILTER_NOTIFY  PT_NOTIFY_SYSCALLS and read opens RET_USER_NOTIF, the
+ *                   rest RET_TRACE (a process the supervisor seized first);
+ * PT_FILTER_LAZY    every traced call RET_USER_NOTIF, and the calls that make
+ *                   processes and threads (PT_LAZY_SYSCALLS) too: for a
+ *                   process the supervisor has not seized, and seizes only
+ *                   when a call needs it (a leaf program never pays for
+ *                   ptrace).  A lazy filter must never meet RET_TRACE. */
+enum { PT_FILTER_TRACE = 0, PT_FILTER_NOTIFY = 1, PT_FILTER_LAZY = 2 };
+/* (rt_sigaction: a handler without SA_RESTART is a reason to seize too, see
+ * supervisor/trace.c) */
+#define PT_LAZY_SYSCALLS SYS_fork, SYS_vfork, SYS_clone, SYS_clone3, SYS_rt_sigaction
+
 /* An exec wrapper whose thread the supervisor has just seized execs with
  * this value in the otherwise unused last argument register (args[3] of
  * execve, args[5] of execveat): that one call passes the filter (its record
@@ -200,12 +215,16 @@ static inline int ptf_notified(long nr) { return PTF_LISTED(nr, PT_NOTIFY_SYSCAL
  * installed (to cache the numbers it always allows), inside the seccomp()
  * call of every routed exec; so the program is kept short and shallow: the
  * traced numbers are merged into runs and found by a balanced tree of JGEs
- * (about 6 levels), and only six numbers look at an argument.  notify: the
- * PT_NOTIFY_SYSCALLS get SECCOMP_RET_USER_NOTIF instead of RET_TRACE. */
-static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
+ * (about 6 levels), and only six numbers look at an argument.  kind:
+ * PT_FILTER_* above. */
+static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
 {
-    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl, PT_CRED_SYSCALLS};
+    int notify = kind != PT_FILTER_TRACE, lazy = kind == PT_FILTER_LAZY;
+    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl, PT_CRED_SYSCALLS,
+                     PT_LAZY_SYSCALLS};
     int n = (int)(sizeof nr / sizeof *nr);
+    if (!lazy)
+        n -= (int)(sizeof((unsigned[]){PT_LAZY_SYSCALLS}) / sizeof(unsigned));
     if (!notify) /* the credential calls matter to notify filters only */
         n -= (int)(sizeof((unsigned[]){PT_CRED_SYSCALLS}) / sizeof(unsigned));
     for (int i = 1; i < n; i++) /* insertion sort: tiny, and no libc needed */
@@ -225,7 +244,9 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
         if (i && x == nr[i - 1])
             continue;
         int sp = ptf_special_of(x, notify);
-        int act = sp >= 0 ? PTF_SPECIAL - sp : (notify && ptf_notified(x)) ? PTF_NOTIF : PTF_TRACE;
+        int act = sp >= 0                            ? PTF_SPECIAL - sp
+                  : (lazy || (notify && ptf_notified(x))) ? PTF_NOTIF
+                                                          : PTF_TRACE;
         if (x > end && seg[ns - 1].act != PTF_ALLOW) {
             seg[ns].lo = end;
             seg[ns++].act = PTF_ALLOW;
@@ -285,8 +306,9 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int notify)
     int notif_at = b.n;
     if (notify)
         ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
-    int trace_at = b.n;
-    ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
+    int trace_at = lazy ? notif_at : b.n; /* (write opens, fcntl, execs: notified too) */
+    if (!lazy)
+        ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0);
     int allow_at = b.n;
     ptf_emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
     if (b.n > cap || b.n > PTF_MAX)
@@ -349,42 +371,46 @@ static inline long pt_cookie_close(int fd)
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
 #endif
 
-/* Build and install the filter in the calling thread (no_new_privs first,
- * as an unprivileged process must).  SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps
- * the program's speculation settings as they were natively.  With notify,
- * a notify filter is tried first: *listener gets its fd (for the
- * supervisor); a kernel without listeners gets the all-RET_TRACE filter and
- * *listener = -1.  0 or -errno. */
 #if defined(__has_include)
 #if __has_include("ptfilter_prog.h")
-#include "ptfilter_prog.h" /* generated at build time: pt_prog_trace, pt_prog_notify */
+#include "ptfilter_prog.h" /* generated at build time: pt_prog_trace, _notify, _lazy */
 #endif
 #endif
 
 /* The program (prebuilt when the build generated it) into prog[]; length or -1. */
-static inline int pt_filter_get(struct sock_filter *prog, int notify)
+static inline int pt_filter_get(struct sock_filter *prog, int kind)
 {
 #ifdef PT_FILTER_PREBUILT
-    const struct sock_filter *src = notify ? pt_prog_notify : pt_prog_trace;
-    int n = notify ? (int)(sizeof pt_prog_notify / sizeof *pt_prog_notify)
-                   : (int)(sizeof pt_prog_trace / sizeof *pt_prog_trace);
+    const struct sock_filter *src = kind == PT_FILTER_LAZY     ? pt_prog_lazy
+                                    : kind == PT_FILTER_NOTIFY ? pt_prog_notify
+                                                               : pt_prog_trace;
+    int n = kind == PT_FILTER_LAZY     ? (int)(sizeof pt_prog_lazy / sizeof *pt_prog_lazy)
+            : kind == PT_FILTER_NOTIFY ? (int)(sizeof pt_prog_notify / sizeof *pt_prog_notify)
+                                       : (int)(sizeof pt_prog_trace / sizeof *pt_prog_trace);
     for (int i = 0; i < n; i++)
         prog[i] = src[i];
     return n;
 #else
-    return pt_filter_build(prog, PTF_MAX, notify);
+    return pt_filter_build(prog, PTF_MAX, kind);
 #endif
 }
 
-static inline int pt_filter_install(int notify, int *listener)
+/* Install the program of kind in the calling thread (no_new_privs first,
+ * as an unprivileged process must).  SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps
+ * the program's speculation settings as they were natively.  A notify or
+ * lazy program comes with a listener: *listener gets its fd (for the
+ * supervisor).  Where the kernel refuses one, a notify kind falls back to
+ * the all-RET_TRACE program (*listener = -1); a lazy one fails, installing
+ * nothing.  0 or -errno. */
+static inline int pt_filter_install(int kind, int *listener)
 {
     struct sock_filter prog[PTF_MAX];
     *listener = -1;
     long r = ptf_sys3(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
     if (r != 0)
         return (int)r;
-    if (notify) {
-        int n = pt_filter_get(prog, 1);
+    if (kind != PT_FILTER_TRACE) {
+        int n = pt_filter_get(prog, kind);
         struct sock_fprog fp = {(unsigned short)n, prog};
         if (n > 0) {
             /* WAIT_KILLABLE_RECV (5.19): once the supervisor has the notification,
@@ -400,8 +426,10 @@ static inline int pt_filter_install(int notify, int *listener)
                 return 0;
             }
         }
+        if (kind == PT_FILTER_LAZY)
+            return n > 0 ? (int)r : -22;
     }
-    int n = pt_filter_get(prog, 0);
+    int n = pt_filter_get(prog, PT_FILTER_TRACE);
     if (n < 0)
         return -22; /* EINVAL */
     struct sock_fprog fp = {(unsigned short)n, prog};

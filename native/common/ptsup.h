@@ -14,6 +14,13 @@
  * wrapper sends its listener fd back on the same connection (one byte with
  * SCM_RIGHTS, pt_sup_send_fd) and closes both with pt_cookie_close before
  * the exec; the supervisor serves the listener from then on.
+ *
+ * A lazy request (PT_SUP_REQ_LAZY, header flag PT_HDR_LAZY) needs no answer
+ * and no wake-up: the wrapper connects to the session's second socket
+ * (pt_sup_addr(.., 1)), installs the lazy filter, sends the pt_sup_req with
+ * the listener attached (pt_sup_send_fd) and execs.  A supervisor thread
+ * accepts it, registers the process unseized, and serves the listener; the
+ * process is seized only when a call needs ptrace (see PT_FILTER_LAZY).
  */
 #ifndef PTSUP_H
 #define PTSUP_H
@@ -36,6 +43,7 @@ struct pt_sup_req {
     int32_t tid;    /* the thread to trace: the caller's own */
     int32_t ppid;   /* the caller's parent (for the START record) */
     int32_t flags;  /* PT_SUP_REQ_* | class << 8 */
+    uint64_t exe_dev, exe_ino; /* lazy: the caller's executable (the image before the exec) */
 };
 
 /* pt_sup_req.flags: the caller is its process's main thread and execs with
@@ -44,6 +52,7 @@ struct pt_sup_req {
  * PT_TRACER_PTRACE_ROUTED) instead of at a PTRACE_EVENT_EXEC.  Bits 8-15
  * carry the class the wrapper found. */
 #define PT_SUP_REQ_ROUTED 1
+#define PT_SUP_REQ_LAZY 2 /* (with ROUTED) not seized: sent with the listener, no answer */
 
 enum pt_sup_status {
     PT_SUP_SEIZED = 0,  /* traced now: install the filter, then exec */
@@ -56,8 +65,9 @@ struct pt_sup_rep {
     char reason[188];
 };
 
-/* The abstract socket address of the session whose log is `session`. */
-static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa)
+/* The abstract socket address of the session whose log is `session`
+ * (lazy: the one for lazy requests). */
+static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa, int lazy)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
     for (const char *p = session; *p; p++) {
@@ -73,19 +83,21 @@ static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa)
         d[n++] = *pre++;
     for (int i = 15; i >= 0; i--)
         d[n++] = "0123456789abcdef"[(h >> (i * 4)) & 15];
+    if (lazy)
+        d[n++] = 'L';
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
 }
 
-/* Send fd over the connected socket s (raw sendmsg: the preload library
- * must not log it).  0 or -errno. */
-static inline long pt_sup_send_fd(int s, int fd)
+/* Send fd with the len bytes at data (NULL: one byte) over the connected
+ * socket s (raw sendmsg: the preload library must not log it).  0 or -errno. */
+static inline long pt_sup_send_fd(int s, int fd, const void *data, size_t len)
 {
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
     char one = 'L';
-    struct iovec io = {&one, 1};
+    struct iovec io = {data ? (void *)data : &one, data ? len : 1};
     struct msghdr m;
     char *z = (char *)&m;
     for (size_t i = 0; i < sizeof m; i++)
@@ -102,7 +114,7 @@ static inline long pt_sup_send_fd(int s, int fd)
     for (size_t i = 0; i < sizeof fd; i++)
         d[i] = f[i];
     long r = ptf_sys3(SYS_sendmsg, s, (long)&m, MSG_NOSIGNAL);
-    return r == 1 ? 0 : (r < 0 ? r : -5 /* EIO */);
+    return r == (long)io.iov_len ? 0 : (r < 0 ? r : -5 /* EIO */);
 }
 
 #endif

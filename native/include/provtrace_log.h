@@ -54,6 +54,7 @@ struct pt_log_header {
 #define PT_HDR_NOTIFY 2u /* ... with a notify filter (seccomp user notification, ptsup.h) */
 #define PT_HDR_PTRACE_OK 4u /* the supervisor can ptrace here (its probe worked) */
 #define PT_HDR_LANDLOCK 8u /* a process of the session sandboxed itself (landlock_restrict_self) */
+#define PT_HDR_LAZY 16u /* ... routed execs may be lazy requests (ptsup.h) */
 
 /* Record header, 64 bytes, followed by
  *   - a struct pt_version (48 bytes) when (op & PT_OP_HAS_VERSION),

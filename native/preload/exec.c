@@ -231,6 +231,47 @@ static int read_status(char *buf, size_t cap)
     return 0;
 }
 
+/* May this exec be a lazy request?  The session offers it, we are the main
+ * thread (our pid is the image's), no filter is on us yet (a second one
+ * would stack), the seize it may need later will work, and the target is
+ * not Go (its runtime starts threads at once: it would be seized anyway). */
+static int lazy_ok(struct pt_log_header *h, const char *status, int cls)
+{
+    return (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_LAZY) && cls != PT_CLASS_GO &&
+           pt_sys(SYS_gettid, 0, 0, 0) == pt_sys(SYS_getpid, 0, 0, 0) &&
+           strstr(status, "\nSeccomp_filters:\t0\n") && seize_will_work(h, status);
+}
+
+/* The lazy request (ptsup.h): connect, install the lazy filter, send the
+ * request with its listener, close both (with the cookie: the filter is
+ * on).  No answer is awaited.  1 when the filter is on; 0 when nothing was
+ * done (the supervisor cannot be reached: ask the usual way). */
+static int route_lazy(int cls)
+{
+    struct sockaddr_un sa;
+    socklen_t len = pt_sup_addr(pt_session, &sa, 1);
+    struct stat st;
+    if (pt_sys6(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/exe", (long)&st, 0, 0, 0) != 0)
+        return 0;
+    long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return 0;
+    int listener = -1;
+    if (pt_sys(SYS_connect, s, &sa, len) != 0 || pt_filter_install(PT_FILTER_LAZY, &listener) != 0) {
+        pt_sys(SYS_close, s, 0, 0);
+        return 0;
+    }
+    long pid = pt_sys(SYS_getpid, 0, 0, 0);
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
+                            PT_SUP_REQ_ROUTED | PT_SUP_REQ_LAZY | (cls & 0xff) << 8,
+                            (uint64_t)st.st_dev, (uint64_t)st.st_ino};
+    if (pt_sup_send_fd((int)s, listener, &rq, sizeof rq) != 0) /* (a connected peer: no) */
+        PT_DEBUG("the lazy filter is on but the supervisor did not get its listener");
+    pt_cookie_close(listener);
+    pt_cookie_close((int)s);
+    return 1;
+}
+
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
@@ -247,8 +288,10 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
         *why = "in a pid namespace of its own (the supervisor cannot reach it)";
         return 0;
     }
+    if (lazy_ok(h, status, cls) && route_lazy(cls))
+        return 1;
     struct sockaddr_un sa;
-    socklen_t len = pt_sup_addr(pt_session, &sa);
+    socklen_t len = pt_sup_addr(pt_session, &sa, 0);
     long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0) {
         *why = "cannot create a socket to reach the supervisor";
@@ -258,7 +301,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     /* the main thread keeps its tid across the exec: the supervisor can
      * announce the image at its first stop instead of stopping it at exec */
     int32_t fl = (tid == pt_sys(SYS_getpid, 0, 0, 0) ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8;
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl};
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl, 0, 0};
     struct pt_sup_rep rep;
     /* Wake the supervisor's wait loop after sending; send the wake-up again
      * every PT_SUP_RESEND_MS until it answers (30 s at most: a hung one). */
@@ -279,7 +322,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
                 installed = 1;
                 ir = pt_filter_install(notify, &listener);
                 if (listener >= 0)
-                    pt_sup_send_fd((int)s, listener);
+                    pt_sup_send_fd((int)s, listener, NULL, 0);
             }
             r = pt_sys6(SYS_recvfrom, s, (long)&rep, sizeof rep, 0, 0, 0);
             if (r != -EAGAIN && r != -EINTR)
@@ -296,7 +339,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
             ir = pt_filter_install(notify, &listener);
         if (listener >= 0) { /* the supervisor serves it; we must not keep it */
             if (!installed)
-                pt_sup_send_fd((int)s, listener);
+                pt_sup_send_fd((int)s, listener, NULL, 0);
             pt_cookie_close(listener);
         }
         pt_cookie_close((int)s); /* the filter is on: a plain close would be seen */

@@ -177,6 +177,8 @@ static int count_children(int doorbell, int *first, int nfirst)
     return ok ? n : -1;
 }
 
+int sup_root_done(void) { return g_root_done; }
+
 /* ---------------------------------------------------------------- waiting */
 
 /* The next event.  While tracees are busy, stops follow each other within
@@ -312,7 +314,7 @@ static int start_root(char **cmd)
                 dprintf(2, "provtrace: cannot install the seccomp filter (%s); %s runs untraced\n",
                         strerror(-rc), cmd[0]);
             if (listener >= 0) {
-                pt_sup_send_fd(lsn[1], listener);
+                pt_sup_send_fd(lsn[1], listener, NULL, 0);
                 pt_cookie_close(listener);
             }
         }
@@ -369,9 +371,9 @@ static int shim_main(int argc, char **argv)
     int status = PT_SUP_FAILED;
     if (sess && sess[0] == '/') {
         struct sockaddr_un sa;
-        socklen_t len = pt_sup_addr(sess, &sa);
+        socklen_t len = pt_sup_addr(sess, &sa, 0);
         int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)gettid(), (int32_t)getppid(), 0};
+        struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)gettid(), (int32_t)getppid(), 0, 0, 0};
         struct pt_sup_rep rep;
         int sup = 0;
         char err[256];
@@ -404,7 +406,7 @@ static int shim_main(int argc, char **argv)
             if (pt_filter_install(notify, &listener) != 0)
                 why = "cannot install the seccomp filter";
             if (listener >= 0) {
-                pt_sup_send_fd(s, listener);
+                pt_sup_send_fd(s, listener, NULL, 0);
                 pt_cookie_close(listener);
             }
         }
@@ -507,6 +509,15 @@ int main(int argc, char **argv)
             __atomic_fetch_or(&h->flags, PT_HDR_ROUTE, __ATOMIC_RELEASE);
         else
             SUP_DEBUG("request socket: %s", strerror(-rc));
+        /* PROVTRACE_LAZY=0: every routed exec is seized at once (comparisons, tests) */
+        const char *lazy = getenv("PROVTRACE_LAZY");
+        if (rc == 0 && notif_enabled() && !(lazy && lazy[0] == '0')) {
+            rc = notif_lazy_start(log);
+            if (rc == 0)
+                __atomic_fetch_or(&h->flags, PT_HDR_LAZY, __ATOMIC_RELEASE);
+            else
+                SUP_DEBUG("lazy request socket: %s", strerror(-rc));
+        }
     }
     h->root_pid = getpid();
     __atomic_store_n(&h->supervisor_pid, getpid(), __ATOMIC_RELEASE);

@@ -3,6 +3,11 @@
  * the listener fds that exec wrappers send back, and the threads that
  * answer their notifications.
  *
+ * Lazy requests (ptsup.h) come on a socket of their own, accepted by a
+ * thread that only does that: the request and the listener arrive in one
+ * message, and the server thread registers the process before it serves
+ * the listener, so no notification of it is seen before it is known.
+ *
  * Each connection a listener is to come on (a routed exec's request socket,
  * or the root command's socketpair) goes to a server thread of its own,
  * from a pool: it waits for the listener, then loops on
@@ -29,6 +34,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ptsup.h"
 #include "sup.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -148,11 +154,11 @@ static void serve(int fd)
 }
 
 /* The listener fd sent on conn (SCM_RIGHTS), or -1 (the wrapper closed it
- * without one: it could not install the filter, or it died). */
-static int recv_fd(int conn)
+ * without one: it could not install the filter, or it died).  *rq gets
+ * what came with it; *got its length (1: an eager listener). */
+static int recv_fd(int conn, struct pt_sup_req *rq, ssize_t *got)
 {
-    char one;
-    struct iovec io = {&one, 1};
+    struct iovec io = {rq, sizeof *rq};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -167,6 +173,7 @@ static int recv_fd(int conn)
         m.msg_controllen = sizeof u.buf;
         n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
+    *got = n;
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     if (n <= 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
         return -1;
@@ -187,12 +194,25 @@ static void *server(void *arg)
         g_idle--;
         int conn = g_q[--g_qn];
         pthread_mutex_unlock(&g_qlock);
-        int fd = recv_fd(conn);
+        struct pt_sup_req rq;
+        ssize_t got = 0;
+        int fd = recv_fd(conn, &rq, &got), lazy = 0;
+        if (fd >= 0 && got == (ssize_t)sizeof rq && rq.magic == PT_SUP_MAGIC &&
+            (rq.flags & PT_SUP_REQ_LAZY)) {
+            struct ucred cr;
+            socklen_t cl = sizeof cr;
+            if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && cr.pid == rq.tid) {
+                lazy = rq.tid; /* (a process's main thread, for itself only) */
+                trace_adopt_lazy(lazy, rq.ppid, (rq.flags >> 8) & 0xff, rq.exe_dev, rq.exe_ino, fd);
+            }
+        }
         close(conn);
         if (fd < 0)
             continue;
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
         serve(fd);
+        if (lazy && trace_lazy_gone(lazy, fd) && sup_root_done())
+            kill(req_doorbell(), SIGWINCH); /* the wait loop may be waiting for it alone */
         close(fd);
     }
     return NULL;
@@ -204,6 +224,38 @@ int notif_start(void)
     if ((env && env[0] == '0') || !kernel_ok())
         return -1;
     g_on = 1;
+    return 0;
+}
+
+static int g_lazy_sock = -1;
+
+static void *acceptor(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int c = accept4(g_lazy_sock, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0)
+            notif_watch(c);
+        else if (errno != EINTR && errno != ECONNABORTED)
+            usleep(1000); /* (EMFILE: the wrapper waits in its send) */
+    }
+    return NULL;
+}
+
+int notif_lazy_start(const char *session)
+{
+    struct sockaddr_un sa;
+    socklen_t len = pt_sup_addr(session, &sa, 1);
+    g_lazy_sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (g_lazy_sock < 0)
+        return -errno;
+    if (bind(g_lazy_sock, (struct sockaddr *)&sa, len) != 0 || listen(g_lazy_sock, 128) != 0 ||
+        spawn(acceptor, NULL) != 0) {
+        int e = errno;
+        close(g_lazy_sock);
+        g_lazy_sock = -1;
+        return -e;
+    }
     return 0;
 }
 

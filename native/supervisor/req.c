@@ -142,6 +142,8 @@ static void serve_one(int c)
     }
     int routed = (rq.flags & PT_SUP_REQ_ROUTED) && rq.tid == cr.pid;
     if (trace_known(rq.tid)) {
+        if (routed)
+            trace_rerouted(rq.tid, (rq.flags >> 8) & 0xff);
         reply(c, PT_SUP_ALREADY, NULL);
     } else if (ptrace(PTRACE_SEIZE, rq.tid, 0,
                       (void *)(routed ? SUP_ROUTED_OPTIONS : sup_seize_options())) == 0) {
@@ -166,7 +168,7 @@ static void serve_one(int c)
 int req_start(const char *session)
 {
     struct sockaddr_un sa;
-    socklen_t len = pt_sup_addr(session, &sa);
+    socklen_t len = pt_sup_addr(session, &sa, 0);
     g_listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (g_listen < 0)
         return -errno;

@@ -77,6 +77,15 @@ void trace_adopt(int tid, int pid, int ppid);
 /* The same for a PT_SUP_REQ_ROUTED request (seized without
  * PTRACE_O_TRACEEXEC): its image is announced at its first stop. */
 void trace_adopt_routed(int tid, int pid, int ppid, int cls);
+/* A lazy request (notification thread, before serving listener lfd): pid is
+ * tracked unseized, its image announced at its first notification. */
+void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int lfd);
+/* Listener lfd of lazy pid hung up (no process uses its filter): forget
+ * pid if it was never seized.  1 if it was. */
+int trace_lazy_gone(int pid, int lfd);
+/* A routed exec asked again by a process already known (its last exec
+ * failed): a lazy one announces its image at its next notification. */
+void trace_rerouted(int pid, int cls);
 int trace_known(int tid);
 int trace_is_process(int pid);
 /* One waitpid() result for a traced (or unknown) thread. */
@@ -123,12 +132,15 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */
+/* Accept lazy requests (ptsup.h) on their own socket, in a thread; 0 or -errno. */
+int notif_lazy_start(const char *session);
 int notif_enabled(void);
 void notif_watch(int conn); /* a listener fd will come on conn (owned from now) */
 
 /* ---- req.c */
 int req_start(const char *session); /* listen (non-blocking); 0 or -errno */
 void req_drain(void);               /* serve every pending request */
+int sup_root_done(void);  /* main.c: the recorded command has ended */
 int req_doorbell(void);   /* pid of the doorbell child (0: none) */
 int req_doorbell_setup(char *why, size_t cap); /* fork + seize it; 0 ok, -errno */
 

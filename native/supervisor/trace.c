@@ -86,6 +86,10 @@ struct proc {
     int routed, routed_cls;
     int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
     int emu;       /* 1/-1: the supervisor may (not) make calls for it (emul.c); 0: unknown */
+    /* lazy: registered by a lazy request and not seized (yet): its filter
+     * notifies every traced call, lazy_lfd is our fd of its listener;
+     * unseizable: a seize it needed failed (its calls then run unrecorded) */
+    int lazy, lazy_lfd, unseizable;
     int cwd_fd;    /* O_PATH fd of its cwd for our look-ups (-1: not open) ... */
     int cwd_nocache; /* ... never kept: it shares its cwd with another process */
     dev_t exe_dev;
@@ -107,6 +111,7 @@ struct thr {
     int exit_stop;  /* PTRACE_O_TRACEEXIT is on for this thread */
     int no_exec_ev; /* seized without PTRACE_O_TRACEEXEC (routed), until its first stop */
     int fb;         /* FB_*: a notified call whose result the wait loop takes */
+    int attach;     /* ... and the wait loop seizes the thread first (lazy) */
     int fb_lfd;     /* ... its listener fd and notification id */
     uint64_t fb_id;
     /* a call the supervisor made whose answer did not reach the thread (a
@@ -155,6 +160,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->cls = from ? from->cls : PT_CLASS_UNKNOWN;
     p->same_root = from ? from->same_root : 0;
     p->emu = from ? from->emu : 0;
+    p->unseizable = from ? from->unseizable : 0;
     p->cwd_fd = -1;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
@@ -323,6 +329,62 @@ void trace_adopt_routed(int tid, int pid, int ppid, int cls)
             p->exe_ino = st.st_ino;
         }
         t->no_exec_ev = 1;
+    }
+    UNLOCK();
+}
+
+static int same_root(struct proc *p);
+static int emu_ok(struct proc *p);
+static void routed_start(struct proc *p, int tid, int cls);
+
+void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int lfd)
+{
+    LOCK();
+    struct thr *t = thr_get(pid);
+    if (t && t->p->lazy && t->p->lazy_lfd != lfd) { /* a dead one's pid, taken again */
+        thr_del(t);
+        t = NULL;
+    }
+    if (!t) {
+        adopt(pid, pid, ppid);
+        struct proc *p = proc_get(pid);
+        p->lazy = 1;
+        p->lazy_lfd = lfd;
+        p->routed = 1;
+        p->routed_cls = cls;
+        p->exe_dev = (dev_t)exe_dev;
+        p->exe_ino = (ino_t)exe_ino;
+        same_root(p); /* (while it execs, as trace_prime) */
+        if (emu_no_lsm())
+            emu_ok(p);
+    }
+    UNLOCK();
+}
+
+int trace_lazy_gone(int pid, int lfd)
+{
+    LOCK();
+    struct thr *t = thr_get(pid);
+    int gone = t && t->p->lazy && t->p->lazy_lfd == lfd;
+    if (gone) { /* (its parent reaped it: the parent's WAIT has its status) */
+        if (t->p->routed && !g_quiet) /* dead before any call: as on_death */
+            routed_start(t->p, pid, t->p->routed_cls);
+        thr_del(t);
+    }
+    UNLOCK();
+    return gone;
+}
+
+void trace_rerouted(int pid, int cls)
+{
+    LOCK();
+    struct proc *p = proc_get(pid);
+    struct stat st;
+    if (p && p->lazy && exe_id(pid, &st)) { /* it execs again (the last one failed) */
+        p->routed = 1;
+        p->routed_cls = cls;
+        p->exe_dev = st.st_dev;
+        p->exe_ino = st.st_ino;
     }
     UNLOCK();
 }
@@ -1293,6 +1355,7 @@ static struct thr *on_exec(struct thr *t, int tid)
         }
     }
     t->insys = 0;
+    t->fb = FB_NONE; /* an exec stepped for a notification: it succeeded */
     struct proc *p = t->p;
     new_image(p);
     struct user_regs_struct r;
@@ -1494,10 +1557,11 @@ static __thread struct pt_version t_ver; /* of a file opened for the thread */
  * kicks the doorbell after unlocking).  0 if it cannot be queued. */
 static int hold(struct thr *t, int lfd, uint64_t id)
 {
-    if (g_nfbq >= FBQ_MAX || req_doorbell() <= 0)
+    if (g_nfbq >= FBQ_MAX || req_doorbell() <= 0 || t->p->unseizable)
         return 0;
     SUP_DEBUG("%d: syscall %ld handed to the wait loop", t->tid, t->nr);
     t->fb = FB_WANT; /* no answer yet: the wait loop gives it */
+    t->attach = t->p->lazy; /* ... after seizing it */
     t->fb_lfd = lfd;
     t->fb_id = id;
     g_fbq[g_nfbq++] = t->tid;
@@ -1527,6 +1591,21 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
 static int still_valid(int lfd, uint64_t id)
 {
     return ioctl(lfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* rt_sigaction(sig, act, ..) installing a handler without SA_RESTART?  A
+ * signal for it could then interrupt a call waiting for its notification
+ * to be received (the wait is killable only after): natively a close or a
+ * stat is never interrupted, so the wait loop must be able to restart it,
+ * at the signal's delivery stop: the process is seized. */
+static int interrupting_handler(struct thr *t, const uint64_t a[6])
+{
+    struct {
+        uint64_t handler, flags, restorer, mask;
+    } act;
+    if (!a[1] || mem_read(t->tid, a[1], &act, sizeof act) != (long)sizeof act)
+        return a[1] != 0; /* unreadable: the kernel will say; seize to be safe */
+    return act.handler > 1 /* SIG_DFL 0, SIG_IGN 1 */ && !(act.flags & SA_RESTART);
 }
 
 int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
@@ -1561,6 +1640,10 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
          * thread died or a signal withdrew it before we had it) */
         t->fb = FB_NONE;
     }
+    /* not seized yet: a new process, thread or image must start traced */
+    int must_seize = t->p->lazy && (PTF_LISTED(nr, SYS_fork, SYS_vfork, SYS_clone, SYS_clone3,
+                                               SYS_execve, SYS_execveat) ||
+                                    (nr == SYS_rt_sigaction && interrupting_handler(t, a)));
     if (t->p->logging) {
         int redo = t->redo && t->redo_nr == nr && !memcmp(t->redo_a, a, sizeof t->redo_a);
         t->redo = 0;
@@ -1587,6 +1670,11 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
         } else if (want && hold(t, lfd, id)) {
             answer = NOTIF_HOLD;
         }
+    }
+    if (must_seize && answer == NOTIF_CONTINUE && !make) {
+        t->nr = nr; /* (its result is not recorded: the events are) */
+        if (hold(t, lfd, id))
+            answer = NOTIF_HOLD;
     }
     UNLOCK();
     if (make) {
@@ -1692,6 +1780,18 @@ void trace_pending(void)
         memset(&resp, 0, sizeof resp);
         resp.id = t->fb_id;
         resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        if (t->attach) { /* lazy until now: one thread (a clone would have come here first) */
+            t->attach = 0;
+            t->p->lazy = 0;
+            if (ptrace(PTRACE_SEIZE, t->tid, 0, (void *)sup_seize_options()) != 0) {
+                SUP_DEBUG("seize of %d failed: %s; its calls run unrecorded", t->tid, strerror(errno));
+                t->p->unseizable = 1;
+                t->fb = FB_NONE;
+                ioctl(t->fb_lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+                continue;
+            }
+            SUP_DEBUG("seized %d at syscall %ld", t->tid, t->nr);
+        }
         if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) {
             t->fb = FB_NONE; /* gone */
         } else if (ioctl(t->fb_lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) {

@@ -1,7 +1,7 @@
 /*
  * t_filter.c — the seccomp filters of common/ptfilter.h.  Every syscall
- * number through a user-space evaluator (both the all-RET_TRACE filter and
- * the notify filter); then, with no tracer, RET_TRACE makes a call fail
+ * number through a user-space evaluator (the all-RET_TRACE filter, the
+ * notify filter and the lazy one); then, with no tracer, RET_TRACE makes a call fail
  * with ENOSYS, so in a child that installed it the traced calls must fail
  * that way and everything else must work; and a notify filter's listener
  * must see exactly the notified calls.
@@ -25,9 +25,10 @@
 #include "ptsup.h"
 
 static int fails = 0;
+static const char *g_prefix = ""; /* which program check_exhaustive is at */
 static void check(const char *name, int ok)
 {
-    printf("%s %s\n", ok ? "ok" : "FAIL", name);
+    printf("%s %s%s\n", ok ? "ok" : "FAIL", g_prefix, name);
     fails += !ok;
 }
 
@@ -65,10 +66,14 @@ static unsigned run_filter(const struct sock_filter *f, int n, const struct secc
 
 static int is_traced(unsigned nr) { return PTF_LISTED(nr, PT_TRACED_SYSCALLS); }
 
-/* Every system call number, evaluated in user space against the lists. */
-static void check_exhaustive(const struct sock_filter *f, int n, int notify)
+/* Every system call number, evaluated in user space against the lists.
+ * kind: PT_FILTER_*; "traced" below means what RET_TRACE stands for in it. */
+static void check_exhaustive(const struct sock_filter *f, int n, int kind)
 {
+    int notify = kind != PT_FILTER_TRACE, lazy = kind == PT_FILTER_LAZY;
+    g_prefix = lazy ? "lazy: " : notify ? "notify: " : "trace: ";
     const unsigned NOTIF = notify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE;
+    const unsigned TRACE = lazy ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE;
     struct seccomp_data d;
     int bad = 0, worst = 0, steps;
     for (unsigned nr = 0; nr < 1024; nr++) {
@@ -78,9 +83,9 @@ static void check_exhaustive(const struct sock_filter *f, int n, int notify)
         memset(&d, 0, sizeof d);
         d.arch = AUDIT_ARCH_X86_64;
         d.nr = (int)nr;
-        unsigned want = (notify && ptf_notified(nr)) ? SECCOMP_RET_USER_NOTIF
-                        : is_traced(nr)              ? SECCOMP_RET_TRACE
-                                                     : SECCOMP_RET_ALLOW;
+        unsigned want = (notify && ptf_notified(nr))                               ? NOTIF
+                        : is_traced(nr) || (lazy && PTF_LISTED(nr, PT_LAZY_SYSCALLS)) ? TRACE
+                                                                                     : SECCOMP_RET_ALLOW;
         bad += run_filter(f, n, &d, &steps) != want;
         worst = steps > worst ? steps : worst;
         d.nr = (int)(nr | 0x40000000u); /* x32: let through */
@@ -97,20 +102,20 @@ static void check_exhaustive(const struct sock_filter *f, int n, int notify)
     d.args[3] = PT_EXEC_COOKIE;
     check("execve with the cookie passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
     d.args[3] = PT_EXEC_COOKIE & 0xffffffffu;
-    check("execve with half the cookie is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("execve with half the cookie is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.args[3] = PT_EXEC_COOKIE & ~0xffffffffull;
-    check("execve with the other half is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("execve with the other half is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.nr = SYS_execveat;
     d.args[3] = 0;
     d.args[5] = PT_EXEC_COOKIE;
     check("execveat with the cookie passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
     d.args[5] = 7;
-    check("execveat without it is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("execveat without it is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.nr = SYS_fcntl;
     d.args[1] = F_SETFL;
     check("fcntl F_SETFL passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
     d.args[1] = F_DUPFD_CLOEXEC;
-    check("fcntl F_DUPFD_CLOEXEC is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("fcntl F_DUPFD_CLOEXEC is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.nr = SYS_newfstatat;
     d.args[3] = AT_EMPTY_PATH;
     check("newfstatat with AT_EMPTY_PATH passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
@@ -126,21 +131,22 @@ static void check_exhaustive(const struct sock_filter *f, int n, int notify)
     d.args[2] = O_RDONLY | O_CLOEXEC | O_DIRECTORY;
     check("openat for reading is handed over", run_filter(f, n, &d, &steps) == NOTIF);
     d.args[2] = O_RDONLY | O_TRUNC;
-    check("openat with O_TRUNC is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("openat with O_TRUNC is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.args[2] = O_WRONLY;
-    check("openat for writing is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("openat for writing is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.nr = SYS_open;
     d.args[1] = O_RDONLY | O_CREAT;
-    check("open with O_CREAT is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("open with O_CREAT is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.args[1] = O_RDONLY | O_NOFOLLOW;
     check("open for reading is handed over", run_filter(f, n, &d, &steps) == NOTIF);
     d.args[1] = O_RDWR;
-    check("open O_RDWR is traced", run_filter(f, n, &d, &steps) == SECCOMP_RET_TRACE);
+    check("open O_RDWR is traced", run_filter(f, n, &d, &steps) == TRACE);
     d.nr = SYS_close;
     d.args[5] = PT_EXEC_COOKIE;
     check("close with the cookie passes", run_filter(f, n, &d, &steps) == SECCOMP_RET_ALLOW);
     d.args[5] = PT_EXEC_COOKIE >> 32;
     check("close with half the cookie is handed over", run_filter(f, n, &d, &steps) == NOTIF);
+    g_prefix = "";
 }
 
 /* A notify filter in a child: the listener sees the notified calls (answered
@@ -157,7 +163,7 @@ static void check_listener(void)
         int listener;
         if (pt_filter_install(1, &listener) != 0 || listener < 0)
             _exit(3);
-        pt_sup_send_fd(sv[1], listener);
+        pt_sup_send_fd(sv[1], listener, NULL, 0);
         pt_cookie_close(listener); /* passes unseen: the parent counts the rest */
         struct stat st;
         int ok = stat("/", &st) == 0;                                        /* notified */
@@ -209,13 +215,81 @@ static void check_listener(void)
     close(sv[0]);
 }
 
+/* A lazy filter in a child: every traced call reaches the listener, and
+ * so does the clone of a fork (the supervisor seizes before it runs). */
+static void check_lazy_listener(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        int listener;
+        if (pt_filter_install(PT_FILTER_LAZY, &listener) != 0 || listener < 0)
+            _exit(3);
+        pt_sup_send_fd(sv[1], listener, NULL, 0);
+        pt_cookie_close(listener);
+        int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY); /* notified */
+        int ok = fd >= 0 && syscall(SYS_dup, fd) > fd;                       /* notified */
+        pid_t c = fork();                                                    /* notified */
+        if (c == 0)
+            _exit(0); /* (exit is not notified) */
+        int st;
+        ok &= c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st);
+        _exit(ok ? 0 : 4);
+    }
+    close(sv[1]);
+    char c;
+    struct iovec io = {&c, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = {0};
+    m.msg_iov = &io;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    int fd = -1;
+    if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
+        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+    long seen[3] = {-1, -1, -1};
+    for (int i = 0; fd >= 0 && i < 3; i++) {
+        struct seccomp_notif req;
+        struct seccomp_notif_resp resp;
+        memset(&req, 0, sizeof req);
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+            break;
+        seen[i] = req.data.nr;
+        memset(&resp, 0, sizeof resp);
+        resp.id = req.id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    check("lazy: a write open, a dup and a fork's clone are notified, in order",
+          seen[0] == SYS_openat && seen[1] == SYS_dup && (seen[2] == SYS_clone || seen[2] == SYS_clone3));
+    check("lazy: answered \"continue\", they work", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (fd >= 0)
+        close(fd);
+    close(sv[0]);
+}
+
 int main(void)
 {
     struct sock_filter prog[PTF_MAX];
     int n = pt_filter_build(prog, PTF_MAX, 1);
     check("notify filter builds", n > 20 && n < PTF_MAX);
-    check_exhaustive(prog, n, 1);
+    check_exhaustive(prog, n, PT_FILTER_NOTIFY);
     check_listener();
+    struct sock_filter lz[PTF_MAX];
+    int nl = pt_filter_build(lz, PTF_MAX, PT_FILTER_LAZY);
+    check("lazy filter builds", nl > 20 && nl < PTF_MAX);
+    check_exhaustive(lz, nl, PT_FILTER_LAZY);
+    check_lazy_listener();
     n = pt_filter_build(prog, PTF_MAX, 0);
     check("filter builds", n > 20 && n < PTF_MAX);
 #ifdef PT_FILTER_PREBUILT
@@ -223,11 +297,12 @@ int main(void)
     int nn = pt_filter_build(nb, PTF_MAX, 1);
     check("the generated programs are the builder's (the build is up to date)",
           pt_filter_get(pre, 0) == n && !memcmp(pre, prog, (size_t)n * sizeof *prog) &&
-              pt_filter_get(pre, 1) == nn && !memcmp(pre, nb, (size_t)nn * sizeof *nb));
+              pt_filter_get(pre, 1) == nn && !memcmp(pre, nb, (size_t)nn * sizeof *nb) &&
+              pt_filter_get(pre, 2) == nl && !memcmp(pre, lz, (size_t)nl * sizeof *lz));
 #else
     check("the generated programs are included (build/gen/ptfilter_prog.h)", 0);
 #endif
-    check_exhaustive(prog, n, 0);
+    check_exhaustive(prog, n, PT_FILTER_TRACE);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {

@@ -59,6 +59,7 @@ HDR_ROUTE = 1  # exec wrappers route static/Go/foreign targets to the supervisor
 HDR_NOTIFY = 2  # ... with a notify filter (seccomp user notification)
 HDR_PTRACE_OK = 4  # the supervisor can ptrace in this session
 HDR_LANDLOCK = 8  # a process sandboxed itself with Landlock: the supervisor makes no calls for any
+HDR_LAZY = 16  # routed execs may go unseized until a call needs ptrace
 
 CLASS = {0: "dynamic", 1: "static", 2: "go", 3: "foreign", 4: "script", 5: "setuid",
          6: "unknown"}
