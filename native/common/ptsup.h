@@ -17,8 +17,8 @@
  *
  * A lazy request (PT_SUP_REQ_LAZY, header flag PT_HDR_LAZY) needs no answer
  * and no wake-up: the wrapper connects to the session's second socket
- * (pt_sup_addr(.., 1)), installs the lazy filter, sends the pt_sup_req with
- * the listener attached (pt_sup_send_fd) and execs.  A supervisor thread
+ * (pt_sup_addr(.., 1)), sends the pt_sup_req, installs the lazy filter,
+ * sends its listener (pt_sup_send_fd) and execs.  A supervisor thread
  * accepts it, registers the process unseized, and serves the listener; the
  * process is seized only when a call needs ptrace (see PT_FILTER_LAZY).
  */
@@ -88,16 +88,16 @@ static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa,
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n);
 }
 
-/* Send fd with the len bytes at data (NULL: one byte) over the connected
- * socket s (raw sendmsg: the preload library must not log it).  0 or -errno. */
-static inline long pt_sup_send_fd(int s, int fd, const void *data, size_t len)
+/* Send fd over the connected socket s (raw sendmsg: the preload library
+ * must not log it).  0 or -errno. */
+static inline long pt_sup_send_fd(int s, int fd)
 {
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
     char one = 'L';
-    struct iovec io = {data ? (void *)data : &one, data ? len : 1};
+    struct iovec io = {&one, 1};
     struct msghdr m;
     char *z = (char *)&m;
     for (size_t i = 0; i < sizeof m; i++)
@@ -114,7 +114,7 @@ static inline long pt_sup_send_fd(int s, int fd, const void *data, size_t len)
     for (size_t i = 0; i < sizeof fd; i++)
         d[i] = f[i];
     long r = ptf_sys3(SYS_sendmsg, s, (long)&m, MSG_NOSIGNAL);
-    return r == (long)io.iov_len ? 0 : (r < 0 ? r : -5 /* EIO */);
+    return r == 1 ? 0 : (r < 0 ? r : -5 /* EIO */);
 }
 
 #endif

@@ -242,10 +242,11 @@ static int lazy_ok(struct pt_log_header *h, const char *status, int cls)
            strstr(status, "\nSeccomp_filters:\t0\n") && seize_will_work(h, status);
 }
 
-/* The lazy request (ptsup.h): connect, install the lazy filter, send the
- * request with its listener, close both (with the cookie: the filter is
- * on).  No answer is awaited.  1 when the filter is on; 0 when nothing was
- * done (the supervisor cannot be reached: ask the usual way). */
+/* The lazy request (ptsup.h): connect, send the request (the supervisor
+ * looks at us while we install the filter), install the lazy filter, send
+ * its listener, close both (with the cookie: the filter is on).  No answer
+ * is awaited.  1 when the filter is on; 0 when it is not (the supervisor
+ * cannot be reached, or the kernel refused: ask the usual way). */
 static int route_lazy(int cls)
 {
     struct sockaddr_un sa;
@@ -256,16 +257,18 @@ static int route_lazy(int cls)
     long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0)
         return 0;
-    int listener = -1;
-    if (pt_sys(SYS_connect, s, &sa, len) != 0 || pt_filter_install(PT_FILTER_LAZY, &listener) != 0) {
-        pt_sys(SYS_close, s, 0, 0);
-        return 0;
-    }
     long pid = pt_sys(SYS_getpid, 0, 0, 0);
     struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
                             PT_SUP_REQ_ROUTED | PT_SUP_REQ_LAZY | (cls & 0xff) << 8,
                             (uint64_t)st.st_dev, (uint64_t)st.st_ino};
-    if (pt_sup_send_fd((int)s, listener, &rq, sizeof rq) != 0) /* (a connected peer: no) */
+    int listener = -1;
+    if (pt_sys(SYS_connect, s, &sa, len) != 0 ||
+        pt_sys6(SYS_sendto, s, (long)&rq, sizeof rq, MSG_NOSIGNAL, 0, 0) != (long)sizeof rq ||
+        pt_filter_install(PT_FILTER_LAZY, &listener) != 0) {
+        pt_sys(SYS_close, s, 0, 0); /* (the supervisor forgets a request without a listener) */
+        return 0;
+    }
+    if (pt_sup_send_fd((int)s, listener) != 0) /* (a connected peer: no) */
         PT_DEBUG("the lazy filter is on but the supervisor did not get its listener");
     pt_cookie_close(listener);
     pt_cookie_close((int)s);
@@ -322,7 +325,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
                 installed = 1;
                 ir = pt_filter_install(notify, &listener);
                 if (listener >= 0)
-                    pt_sup_send_fd((int)s, listener, NULL, 0);
+                    pt_sup_send_fd((int)s, listener);
             }
             r = pt_sys6(SYS_recvfrom, s, (long)&rep, sizeof rep, 0, 0, 0);
             if (r != -EAGAIN && r != -EINTR)
@@ -339,7 +342,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
             ir = pt_filter_install(notify, &listener);
         if (listener >= 0) { /* the supervisor serves it; we must not keep it */
             if (!installed)
-                pt_sup_send_fd((int)s, listener, NULL, 0);
+                pt_sup_send_fd((int)s, listener);
             pt_cookie_close(listener);
         }
         pt_cookie_close((int)s); /* the filter is on: a plain close would be seen */

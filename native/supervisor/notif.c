@@ -3,10 +3,10 @@
  * the listener fds that exec wrappers send back, and the threads that
  * answer their notifications.
  *
- * Lazy requests (ptsup.h) come on a socket of their own, accepted by a
- * thread that only does that: the request and the listener arrive in one
- * message, and the server thread registers the process before it serves
- * the listener, so no notification of it is seen before it is known.
+ * Lazy requests (ptsup.h) come on a socket of their own, accepted by the
+ * threads that serve them: the request comes first and the process is
+ * registered while the wrapper installs its filter; then the listener,
+ * so no notification of the process is seen before it is known.
  *
  * Each connection a listener is to come on (a routed exec's request socket,
  * or the root command's socketpair) goes to a server thread of its own,
@@ -154,11 +154,11 @@ static void serve(int fd)
 }
 
 /* The listener fd sent on conn (SCM_RIGHTS), or -1 (the wrapper closed it
- * without one: it could not install the filter, or it died).  *rq gets
- * what came with it; *got its length (1: an eager listener). */
-static int recv_fd(int conn, struct pt_sup_req *rq, ssize_t *got)
+ * without one: it could not install the filter, or it died). */
+static int recv_fd(int conn)
 {
-    struct iovec io = {rq, sizeof *rq};
+    char one;
+    struct iovec io = {&one, 1};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -173,7 +173,6 @@ static int recv_fd(int conn, struct pt_sup_req *rq, ssize_t *got)
         m.msg_controllen = sizeof u.buf;
         n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
-    *got = n;
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     if (n <= 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
         return -1;
@@ -194,25 +193,12 @@ static void *server(void *arg)
         g_idle--;
         int conn = g_q[--g_qn];
         pthread_mutex_unlock(&g_qlock);
-        struct pt_sup_req rq;
-        ssize_t got = 0;
-        int fd = recv_fd(conn, &rq, &got), lazy = 0;
-        if (fd >= 0 && got == (ssize_t)sizeof rq && rq.magic == PT_SUP_MAGIC &&
-            (rq.flags & PT_SUP_REQ_LAZY)) {
-            struct ucred cr;
-            socklen_t cl = sizeof cr;
-            if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && cr.pid == rq.tid) {
-                lazy = rq.tid; /* (a process's main thread, for itself only) */
-                trace_adopt_lazy(lazy, rq.ppid, (rq.flags >> 8) & 0xff, rq.exe_dev, rq.exe_ino, fd);
-            }
-        }
+        int fd = recv_fd(conn);
         close(conn);
         if (fd < 0)
             continue;
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
         serve(fd);
-        if (lazy && trace_lazy_gone(lazy, fd) && sup_root_done())
-            kill(req_doorbell(), SIGWINCH); /* the wait loop may be waiting for it alone */
         close(fd);
     }
     return NULL;
@@ -227,17 +213,54 @@ int notif_start(void)
     return 0;
 }
 
-static int g_lazy_sock = -1;
+static int g_lazy_sock = -1, g_lazy_idle;
 
-static void *acceptor(void *arg)
+/* One lazy request on conn: the request first (registered while the wrapper
+ * installs its filter, so the look-up checks overlap that), then the
+ * listener, served until no process uses the filter. */
+static void serve_lazy(int conn)
+{
+    struct pt_sup_req rq;
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    struct timeval tv = {2, 0}; /* both messages are sent at once (a dead wrapper: EOF) */
+    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (recv(conn, &rq, sizeof rq, 0) != (ssize_t)sizeof rq || rq.magic != PT_SUP_MAGIC ||
+        !(rq.flags & PT_SUP_REQ_LAZY) || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
+        cr.pid != rq.tid) /* (a process's main thread, for itself only) */
+        return;
+    trace_adopt_lazy(rq.tid, rq.ppid, (rq.flags >> 8) & 0xff, rq.exe_dev, rq.exe_ino, conn);
+    int fd = recv_fd(conn);
+    if (fd < 0) { /* no filter after all: it is not ours */
+        trace_lazy_gone(rq.tid, conn, 0);
+        return;
+    }
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+    serve(fd);
+    if (trace_lazy_gone(rq.tid, conn, 1) && sup_root_done())
+        kill(req_doorbell(), SIGWINCH); /* the wait loop may be waiting for it alone */
+    close(fd);
+}
+
+/* Lazy requests are accepted by the threads that serve them: one always
+ * waits in accept() (the one that takes a connection starts another if it
+ * was the last), so a request wakes exactly one thread. */
+static void *lazy_server(void *arg)
 {
     (void)arg;
+    emu_thread_init();
     for (;;) {
+        __atomic_add_fetch(&g_lazy_idle, 1, __ATOMIC_ACQ_REL);
         int c = accept4(g_lazy_sock, NULL, NULL, SOCK_CLOEXEC);
-        if (c >= 0)
-            notif_watch(c);
-        else if (errno != EINTR && errno != ECONNABORTED)
-            usleep(1000); /* (EMFILE: the wrapper waits in its send) */
+        if (__atomic_sub_fetch(&g_lazy_idle, 1, __ATOMIC_ACQ_REL) == 0 && spawn(lazy_server, NULL) != 0)
+            SUP_DEBUG("cannot start a server thread: lazy requests wait for a busy one");
+        if (c < 0) {
+            if (errno != EINTR && errno != ECONNABORTED)
+                usleep(1000); /* (EMFILE: the wrapper waits in its send) */
+            continue;
+        }
+        serve_lazy(c);
+        close(c);
     }
     return NULL;
 }
@@ -250,7 +273,7 @@ int notif_lazy_start(const char *session)
     if (g_lazy_sock < 0)
         return -errno;
     if (bind(g_lazy_sock, (struct sockaddr *)&sa, len) != 0 || listen(g_lazy_sock, 128) != 0 ||
-        spawn(acceptor, NULL) != 0) {
+        spawn(lazy_server, NULL) != 0) {
         int e = errno;
         close(g_lazy_sock);
         g_lazy_sock = -1;

@@ -77,12 +77,14 @@ void trace_adopt(int tid, int pid, int ppid);
 /* The same for a PT_SUP_REQ_ROUTED request (seized without
  * PTRACE_O_TRACEEXEC): its image is announced at its first stop. */
 void trace_adopt_routed(int tid, int pid, int ppid, int cls);
-/* A lazy request (notification thread, before serving listener lfd): pid is
- * tracked unseized, its image announced at its first notification. */
-void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int lfd);
-/* Listener lfd of lazy pid hung up (no process uses its filter): forget
- * pid if it was never seized.  1 if it was. */
-int trace_lazy_gone(int pid, int lfd);
+/* A lazy request (a notification thread; token: its connection's fd, kept
+ * open while the listener is served): pid is tracked unseized, its image
+ * announced at its first notification. */
+void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int token);
+/* The lazy request token of pid is over (dead: its listener hung up, no
+ * process uses the filter; else no listener came): forget pid if it was
+ * never seized.  1 if it was forgotten. */
+int trace_lazy_gone(int pid, int token, int dead);
 /* A routed exec asked again by a process already known (its last exec
  * failed): a lazy one announces its image at its next notification. */
 void trace_rerouted(int pid, int cls);

@@ -87,9 +87,10 @@ struct proc {
     int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
     int emu;       /* 1/-1: the supervisor may (not) make calls for it (emul.c); 0: unknown */
     /* lazy: registered by a lazy request and not seized (yet): its filter
-     * notifies every traced call, lazy_lfd is our fd of its listener;
+     * notifies every traced call; lazy_token: our fd of the request's
+     * connection, open until its listener hangs up;
      * unseizable: a seize it needed failed (its calls then run unrecorded) */
-    int lazy, lazy_lfd, unseizable;
+    int lazy, lazy_token, unseizable;
     int cwd_fd;    /* O_PATH fd of its cwd for our look-ups (-1: not open) ... */
     int cwd_nocache; /* ... never kept: it shares its cwd with another process */
     dev_t exe_dev;
@@ -337,11 +338,11 @@ static int same_root(struct proc *p);
 static int emu_ok(struct proc *p);
 static void routed_start(struct proc *p, int tid, int cls);
 
-void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int lfd)
+void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int token)
 {
     LOCK();
     struct thr *t = thr_get(pid);
-    if (t && t->p->lazy && t->p->lazy_lfd != lfd) { /* a dead one's pid, taken again */
+    if (t && t->p->lazy && t->p->lazy_token != token) { /* a dead one's pid, taken again */
         thr_del(t);
         t = NULL;
     }
@@ -349,7 +350,7 @@ void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe
         adopt(pid, pid, ppid);
         struct proc *p = proc_get(pid);
         p->lazy = 1;
-        p->lazy_lfd = lfd;
+        p->lazy_token = token;
         p->routed = 1;
         p->routed_cls = cls;
         p->exe_dev = (dev_t)exe_dev;
@@ -361,13 +362,13 @@ void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe
     UNLOCK();
 }
 
-int trace_lazy_gone(int pid, int lfd)
+int trace_lazy_gone(int pid, int token, int dead)
 {
     LOCK();
     struct thr *t = thr_get(pid);
-    int gone = t && t->p->lazy && t->p->lazy_lfd == lfd;
+    int gone = t && t->p->lazy && t->p->lazy_token == token;
     if (gone) { /* (its parent reaped it: the parent's WAIT has its status) */
-        if (t->p->routed && !g_quiet) /* dead before any call: as on_death */
+        if (dead && t->p->routed && !g_quiet) /* dead before any call: as on_death */
             routed_start(t->p, pid, t->p->routed_cls);
         thr_del(t);
     }
