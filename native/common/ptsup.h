@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 
 #include "ptfilter.h"
+#include "provtrace_log.h"
 
 #define PT_SUP_MAGIC 0x50545355u /* "PTSU" */
 #define PT_SUP_WAKE 12           /* SIGUSR2: sent to the supervisor after a request */
@@ -44,7 +45,30 @@ struct pt_sup_req {
     int32_t ppid;   /* the caller's parent (for the START record) */
     int32_t flags;  /* PT_SUP_REQ_* | class << 8 */
     uint64_t exe_dev, exe_ino; /* lazy: the caller's executable (the image before the exec) */
+    uint64_t key;              /* lazy: pt_lazy_key of what it execs */
 };
+
+/* What a lazy request runs, as a key: its path and first argument (a
+ * multi-call binary's `busybox sh` and `busybox true` differ).  Never 0. */
+static inline uint64_t pt_lazy_key(const char *path, const char *arg1)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
+    for (int k = 0; k < 2; k++) {
+        for (const char *p = k ? (arg1 ? arg1 : "") : path; *p; p++) {
+            h ^= (unsigned char)*p;
+            h *= 1099511628211ull;
+        }
+        h ^= 0xff;
+        h *= 1099511628211ull;
+    }
+    return h | 1;
+}
+
+/* Its slot in the header's table of programs that had to be seized. */
+static inline uint64_t *pt_seized_slot(void *hdr, uint64_t key)
+{
+    return (uint64_t *)((char *)hdr + PT_SEIZED_OFF) + key % PT_SEIZED_SLOTS;
+}
 
 /* pt_sup_req.flags: the caller is its process's main thread and execs with
  * PT_EXEC_COOKIE right after the answer, so its exec needs no stop: the

@@ -49,6 +49,13 @@ struct pt_log_header {
     int32_t supervisor_pid; /* provtrace-supervisor, 0 if none */
 };
 
+/* Bytes PT_SEIZED_OFF.. of the header: PT_SEIZED_SLOTS uint64_t, the
+ * programs a lazy request let run unseized that had to be seized after all
+ * (keys of ptsup.h's pt_lazy_key, written by the supervisor, read by exec
+ * wrappers: those are seized at their exec next time).  Not part of the log. */
+#define PT_SEIZED_OFF 2048u
+#define PT_SEIZED_SLOTS 64u
+
 /* hdr->flags */
 #define PT_HDR_ROUTE 1u /* exec wrappers hand static/Go/foreign targets to the supervisor */
 #define PT_HDR_NOTIFY 2u /* ... with a notify filter (seccomp user notification, ptsup.h) */

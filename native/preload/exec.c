@@ -233,11 +233,15 @@ static int read_status(char *buf, size_t cap)
 
 /* May this exec be a lazy request?  The session offers it, we are the main
  * thread (our pid is the image's), no filter is on us yet (a second one
- * would stack), the seize it may need later will work, and the target is
- * not Go (its runtime starts threads at once: it would be seized anyway). */
-static int lazy_ok(struct pt_log_header *h, const char *status, int cls)
+ * would stack), the seize it may need later will work, the target is not
+ * Go (its runtime starts threads at once: it would be seized anyway), and
+ * the same program was not seized after a lazy request before in this
+ * session (a worker, not a leaf: seized at its exec, its calls are ptrace
+ * stops instead of notifications handed to the wait loop). */
+static int lazy_ok(struct pt_log_header *h, const char *status, int cls, uint64_t key)
 {
     return (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_LAZY) && cls != PT_CLASS_GO &&
+           __atomic_load_n(pt_seized_slot(h, key), __ATOMIC_RELAXED) != key &&
            pt_sys(SYS_gettid, 0, 0, 0) == pt_sys(SYS_getpid, 0, 0, 0) &&
            strstr(status, "\nSeccomp_filters:\t0\n") && seize_will_work(h, status);
 }
@@ -247,7 +251,7 @@ static int lazy_ok(struct pt_log_header *h, const char *status, int cls)
  * its listener, close both (with the cookie: the filter is on).  No answer
  * is awaited.  1 when the filter is on; 0 when it is not (the supervisor
  * cannot be reached, or the kernel refused: ask the usual way). */
-static int route_lazy(int cls)
+static int route_lazy(int cls, uint64_t key)
 {
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 1);
@@ -260,7 +264,7 @@ static int route_lazy(int cls)
     long pid = pt_sys(SYS_getpid, 0, 0, 0);
     struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
                             PT_SUP_REQ_ROUTED | PT_SUP_REQ_LAZY | (cls & 0xff) << 8,
-                            (uint64_t)st.st_dev, (uint64_t)st.st_ino};
+                            (uint64_t)st.st_dev, (uint64_t)st.st_ino, key};
     int listener = -1;
     if (pt_sys(SYS_connect, s, &sa, len) != 0 ||
         pt_sys6(SYS_sendto, s, (long)&rq, sizeof rq, MSG_NOSIGNAL, 0, 0) != (long)sizeof rq ||
@@ -278,7 +282,7 @@ static int route_lazy(int cls)
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
-static int route_exec(int cls, const char **why, char *reason, size_t cap)
+static int route_exec(int cls, uint64_t key, const char **why, char *reason, size_t cap)
 {
     struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
     if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
@@ -291,7 +295,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
         *why = "in a pid namespace of its own (the supervisor cannot reach it)";
         return 0;
     }
-    if (lazy_ok(h, status, cls) && route_lazy(cls))
+    if (lazy_ok(h, status, cls, key) && route_lazy(cls, key))
         return 1;
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 0);
@@ -304,7 +308,7 @@ static int route_exec(int cls, const char **why, char *reason, size_t cap)
     /* the main thread keeps its tid across the exec: the supervisor can
      * announce the image at its first stop instead of stopping it at exec */
     int32_t fl = (tid == pt_sys(SYS_getpid, 0, 0, 0) ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8;
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl, 0, 0};
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl, 0, 0, 0};
     struct pt_sup_rep rep;
     /* Wake the supervisor's wait loop after sending; send the wake-up again
      * every PT_SUP_RESEND_MS until it answers (30 s at most: a hung one). */
@@ -451,7 +455,8 @@ PT_HID int pt_exec(int kind, int dirfd, const char *path, char *const argv[], ch
     pt_emit(&ev, seg, 3);
     const char *why = NULL;
     char whybuf[sizeof(((struct pt_sup_rep *)0)->reason)];
-    int routed = wants_route(cls) && route_exec(cls, &why, whybuf, sizeof whybuf);
+    int routed = wants_route(cls) &&
+                 route_exec(cls, pt_lazy_key(lpath, argc > 1 ? argv[1] : NULL), &why, whybuf, sizeof whybuf);
     if (!routed)
         log_untraced(cls, lpath, reason, why);
     int r = routed ? exec_traced(kind, dirfd, path, argv, env2, flags)

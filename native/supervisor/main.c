@@ -314,7 +314,7 @@ static int start_root(char **cmd)
                 dprintf(2, "provtrace: cannot install the seccomp filter (%s); %s runs untraced\n",
                         strerror(-rc), cmd[0]);
             if (listener >= 0) {
-                pt_sup_send_fd(lsn[1], listener, NULL, 0);
+                pt_sup_send_fd(lsn[1], listener);
                 pt_cookie_close(listener);
             }
         }
@@ -373,7 +373,7 @@ static int shim_main(int argc, char **argv)
         struct sockaddr_un sa;
         socklen_t len = pt_sup_addr(sess, &sa, 0);
         int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)gettid(), (int32_t)getppid(), 0, 0, 0};
+        struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)gettid(), (int32_t)getppid(), 0, 0, 0, 0};
         struct pt_sup_rep rep;
         int sup = 0;
         char err[256];
@@ -406,7 +406,7 @@ static int shim_main(int argc, char **argv)
             if (pt_filter_install(notify, &listener) != 0)
                 why = "cannot install the seccomp filter";
             if (listener >= 0) {
-                pt_sup_send_fd(s, listener, NULL, 0);
+                pt_sup_send_fd(s, listener);
                 pt_cookie_close(listener);
             }
         }

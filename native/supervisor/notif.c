@@ -229,7 +229,7 @@ static void serve_lazy(int conn)
         !(rq.flags & PT_SUP_REQ_LAZY) || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
         cr.pid != rq.tid) /* (a process's main thread, for itself only) */
         return;
-    trace_adopt_lazy(rq.tid, rq.ppid, (rq.flags >> 8) & 0xff, rq.exe_dev, rq.exe_ino, conn);
+    trace_adopt_lazy(&rq, conn);
     int fd = recv_fd(conn);
     if (fd < 0) { /* no filter after all: it is not ours */
         trace_lazy_gone(rq.tid, conn, 0);

@@ -80,7 +80,8 @@ void trace_adopt_routed(int tid, int pid, int ppid, int cls);
 /* A lazy request (a notification thread; token: its connection's fd, kept
  * open while the listener is served): pid is tracked unseized, its image
  * announced at its first notification. */
-void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int token);
+struct pt_sup_req;
+void trace_adopt_lazy(const struct pt_sup_req *rq, int token);
 /* The lazy request token of pid is over (dead: its listener hung up, no
  * process uses the filter; else no listener came): forget pid if it was
  * never seized.  1 if it was forgotten. */

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "ptfilter.h"
+#include "ptsup.h"
 #include "sup.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -91,6 +92,8 @@ struct proc {
      * connection, open until its listener hangs up;
      * unseizable: a seize it needed failed (its calls then run unrecorded) */
     int lazy, lazy_token, unseizable;
+    int lazy_filter; /* its filter is a lazy one (inherited, kept across exec) */
+    uint64_t lazy_key; /* pt_lazy_key of the program (seized: remembered in the header) */
     int cwd_fd;    /* O_PATH fd of its cwd for our look-ups (-1: not open) ... */
     int cwd_nocache; /* ... never kept: it shares its cwd with another process */
     dev_t exe_dev;
@@ -162,6 +165,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->same_root = from ? from->same_root : 0;
     p->emu = from ? from->emu : 0;
     p->unseizable = from ? from->unseizable : 0;
+    p->lazy_filter = from ? from->lazy_filter : 0;
     p->cwd_fd = -1;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
@@ -338,8 +342,9 @@ static int same_root(struct proc *p);
 static int emu_ok(struct proc *p);
 static void routed_start(struct proc *p, int tid, int cls);
 
-void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe_ino, int token)
+void trace_adopt_lazy(const struct pt_sup_req *rq, int token)
 {
+    int pid = rq->tid;
     LOCK();
     struct thr *t = thr_get(pid);
     if (t && t->p->lazy && t->p->lazy_token != token) { /* a dead one's pid, taken again */
@@ -347,14 +352,15 @@ void trace_adopt_lazy(int pid, int ppid, int cls, uint64_t exe_dev, uint64_t exe
         t = NULL;
     }
     if (!t) {
-        adopt(pid, pid, ppid);
+        adopt(pid, pid, rq->ppid);
         struct proc *p = proc_get(pid);
-        p->lazy = 1;
+        p->lazy = p->lazy_filter = 1;
         p->lazy_token = token;
+        p->lazy_key = rq->key;
         p->routed = 1;
-        p->routed_cls = cls;
-        p->exe_dev = (dev_t)exe_dev;
-        p->exe_ino = (ino_t)exe_ino;
+        p->routed_cls = (rq->flags >> 8) & 0xff;
+        p->exe_dev = (dev_t)rq->exe_dev;
+        p->exe_ino = (ino_t)rq->exe_ino;
         same_root(p); /* (while it execs, as trace_prime) */
         if (emu_no_lsm())
             emu_ok(p);
@@ -1451,6 +1457,13 @@ static void restart_notified(struct thr *t)
     int notified = ptf_notified(nr) || nr == SYS_newfstatat || nr == SYS_statx ||
                    (nr == SYS_open && !(r.rsi & PT_OPEN_WRITE_FLAGS)) ||
                    (nr == SYS_openat && !(r.rdx & PT_OPEN_WRITE_FLAGS));
+    /* a lazy filter notifies the rest too: those of them that never wait
+     * natively (not accept, connect, nor a write open, which may meet a FIFO) */
+    notified = notified || (t->p->lazy_filter &&
+                            PTF_LISTED(nr, SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe, SYS_pipe2, SYS_fcntl,
+                                       SYS_execve, SYS_execveat, SYS_chdir, SYS_fchdir, SYS_bind,
+                                       SYS_truncate, SYS_ftruncate, SYS_fchmod, SYS_fchown, SYS_mknod,
+                                       SYS_mknodat, SYS_rt_sigaction, SYS_io_uring_setup));
     if (!notified)
         return;
     r.rax = (unsigned long)-513; /* ERESTARTNOINTR */
@@ -1792,6 +1805,9 @@ void trace_pending(void)
                 continue;
             }
             SUP_DEBUG("seized %d at syscall %ld", t->tid, t->nr);
+            if (t->p->lazy_key) /* the next run of this program is seized at its exec */
+                __atomic_store_n(pt_seized_slot(sup_hdr(), t->p->lazy_key), t->p->lazy_key,
+                                 __ATOMIC_RELAXED);
         }
         if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) {
             t->fb = FB_NONE; /* gone */

@@ -130,6 +130,19 @@ check "the second exec: its START, class static" sh -c "echo '$SEQ' | grep -q 'E
 check "its files are recorded" has efail "^RENAME pid=$MYPID .*\"x.txt\" \"y.txt\""
 check "log clean" clean_log efail
 
+echo "3c --mode auto: a static program run three times by a shell"
+# (lazy: the first run is seized at its first write open, so the next two
+# are seized at their exec; with PROVTRACE_LAZY=0 all three are)
+PROVTRACE_DEBUG=1 sup thrice auto /bin/sh -c "for i in 1 2 3; do \"$T/t_sup_static\" 0; done"
+RC=$?
+check "exit status 0" test $RC = 0
+check "three images announced, class static" test "$(count thrice '^START .* err=1 .*')" = 3
+check "three renames recorded" test "$(count thrice '^RENAME .*\"x.txt\" \"y.txt\"')" = 3
+if [ "${PROVTRACE_LAZY:-1}" != 0 ] && [ "${PROVTRACE_NOTIFY:-1}" != 0 ]; then
+    check "seized lazily once, then at the exec" sh -c "test \$(grep -c 'seized [0-9]* at syscall' '$W/thrice.err') = 1 && test \$(grep -c 'seized [0-9]* (pid [0-9]*) on request' '$W/thrice.err') = 2"
+fi
+check "log clean" clean_log thrice
+
 echo "4 signal death of a static program"
 sup sig ptrace "$T/t_sup_static" kill
 RC=$?
