@@ -163,7 +163,7 @@ static void check_listener(void)
         int listener;
         if (pt_filter_install(1, &listener) != 0 || listener < 0)
             _exit(3);
-        pt_sup_send_fd(sv[1], listener, NULL, 0);
+        pt_sup_send_fd(sv[1], listener);
         pt_cookie_close(listener); /* passes unseen: the parent counts the rest */
         struct stat st;
         int ok = stat("/", &st) == 0;                                        /* notified */
@@ -229,7 +229,7 @@ static void check_lazy_listener(void)
         int listener;
         if (pt_filter_install(PT_FILTER_LAZY, &listener) != 0 || listener < 0)
             _exit(3);
-        pt_sup_send_fd(sv[1], listener, NULL, 0);
+        pt_sup_send_fd(sv[1], listener);
         pt_cookie_close(listener);
         int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY); /* notified */
         int ok = fd >= 0 && syscall(SYS_dup, fd) > fd;                       /* notified */
