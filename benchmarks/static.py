@@ -9,7 +9,7 @@ executables").  Standard library only.
     python3 benchmarks/static.py --quick         # smoke run: small sizes, 1 round
 
 Workloads
-  static_exec_loop  bash loop of 2,000 `busybox true` (static): one request to the
+  static_exec_loop  bash loop of 2,000 `busybox true` (static): one lazy request to the
                     persistent supervisor per exec (target <= 1.5x native)
   static_files      static busybox extracting, copying and deleting a 2,000-file tree:
                     every file call traced by ptrace (target: >= 2x faster than
