@@ -149,30 +149,25 @@ static void check_exhaustive(const struct sock_filter *f, int n, int kind)
     g_prefix = "";
 }
 
-/* A notify filter in a child: the listener sees the notified calls (answered
- * "continue", so they work), RET_TRACE ones fail with ENOSYS (no tracer). */
-static void check_listener(void)
+/* Fork a child that installs a filter of kind, sends its listener back and
+ * runs body (which _exits: 0 when its calls behaved); the parent answers
+ * the first three notifications "continue", noting their numbers in seen.
+ * Returns whether the listener came; *status is the child's. */
+static int run_filtered(int kind, void (*body)(void), long seen[3], int *status)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
-        return;
+        return 0;
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         close(sv[0]);
         int listener;
-        if (pt_filter_install(1, &listener) != 0 || listener < 0)
+        if (pt_filter_install(kind, &listener) != 0 || listener < 0)
             _exit(3);
         pt_sup_send_fd(sv[1], listener);
         pt_cookie_close(listener); /* passes unseen: the parent counts the rest */
-        struct stat st;
-        int ok = stat("/", &st) == 0;                                        /* notified */
-        ok &= syscall(SYS_close, 12345) == -1 && errno == EBADF;            /* notified */
-        ok &= access("/", F_OK) == 0;                                       /* notified */
-        ok &= syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_WRONLY) == -1 &&
-              errno == ENOSYS;                                                  /* trace */
-        ok &= syscall(SYS_newfstatat, 1, "", &st, AT_EMPTY_PATH) == 0;      /* passes */
-        _exit(ok ? 0 : 4);
+        body();
     }
     close(sv[1]);
     char c;
@@ -189,8 +184,7 @@ static void check_listener(void)
     int fd = -1;
     if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
         memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
-    check("the notify filter's listener comes back over SCM_RIGHTS", fd >= 0);
-    long seen[3] = {-1, -1, -1};
+    seen[0] = seen[1] = seen[2] = -1;
     for (int i = 0; fd >= 0 && i < 3; i++) {
         struct seccomp_notif req;
         struct seccomp_notif_resp resp;
@@ -203,79 +197,56 @@ static void check_listener(void)
         resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
     }
-    int status;
-    waitpid(pid, &status, 0);
+    waitpid(pid, status, 0);
+    if (fd >= 0)
+        close(fd);
+    close(sv[0]);
+    return fd >= 0;
+}
+
+/* Under a notify filter: the notified calls work once answered, RET_TRACE
+ * ones fail with ENOSYS (no tracer), fstat passes. */
+static void notify_body(void)
+{
+    struct stat st;
+    int ok = stat("/", &st) == 0;                                        /* notified */
+    ok &= syscall(SYS_close, 12345) == -1 && errno == EBADF;            /* notified */
+    ok &= access("/", F_OK) == 0;                                       /* notified */
+    ok &= syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_WRONLY) == -1 &&
+          errno == ENOSYS;                                                  /* trace */
+    ok &= syscall(SYS_newfstatat, 1, "", &st, AT_EMPTY_PATH) == 0;      /* passes */
+    _exit(ok ? 0 : 4);
+}
+
+/* Under a lazy filter: a write open, a dup and a fork's clone all notified. */
+static void lazy_body(void)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY); /* notified */
+    int ok = fd >= 0 && syscall(SYS_dup, fd) > fd;                       /* notified */
+    pid_t c = fork();                                                    /* notified */
+    if (c == 0)
+        _exit(0); /* (exit is not notified) */
+    int st;
+    ok &= c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st);
+    _exit(ok ? 0 : 4);
+}
+
+static void check_listeners(void)
+{
+    long seen[3];
+    int status = -1;
+    check("the notify filter's listener comes back over SCM_RIGHTS",
+          run_filtered(PT_FILTER_NOTIFY, notify_body, seen, &status));
     check("stat, close and access are notified, in order",
           seen[0] == SYS_newfstatat && seen[1] == SYS_close &&
               (seen[2] == SYS_access || seen[2] == SYS_faccessat || seen[2] == SYS_faccessat2));
     check("answered calls work, traced ones fail without a tracer, fstat passes",
           WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (fd >= 0)
-        close(fd);
-    close(sv[0]);
-}
-
-/* A lazy filter in a child: every traced call reaches the listener, and
- * so does the clone of a fork (the supervisor seizes before it runs). */
-static void check_lazy_listener(void)
-{
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
-        return;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(sv[0]);
-        int listener;
-        if (pt_filter_install(PT_FILTER_LAZY, &listener) != 0 || listener < 0)
-            _exit(3);
-        pt_sup_send_fd(sv[1], listener);
-        pt_cookie_close(listener);
-        int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY); /* notified */
-        int ok = fd >= 0 && syscall(SYS_dup, fd) > fd;                       /* notified */
-        pid_t c = fork();                                                    /* notified */
-        if (c == 0)
-            _exit(0); /* (exit is not notified) */
-        int st;
-        ok &= c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st);
-        _exit(ok ? 0 : 4);
-    }
-    close(sv[1]);
-    char c;
-    struct iovec io = {&c, 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr m = {0};
-    m.msg_iov = &io;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    int fd = -1;
-    if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
-        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
-    long seen[3] = {-1, -1, -1};
-    for (int i = 0; fd >= 0 && i < 3; i++) {
-        struct seccomp_notif req;
-        struct seccomp_notif_resp resp;
-        memset(&req, 0, sizeof req);
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
-            break;
-        seen[i] = req.data.nr;
-        memset(&resp, 0, sizeof resp);
-        resp.id = req.id;
-        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    }
-    int status;
-    waitpid(pid, &status, 0);
+    status = -1;
+    check("lazy: the listener comes back", run_filtered(PT_FILTER_LAZY, lazy_body, seen, &status));
     check("lazy: a write open, a dup and a fork's clone are notified, in order",
           seen[0] == SYS_openat && seen[1] == SYS_dup && (seen[2] == SYS_clone || seen[2] == SYS_clone3));
     check("lazy: answered \"continue\", they work", WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (fd >= 0)
-        close(fd);
-    close(sv[0]);
 }
 
 int main(void)
@@ -284,12 +255,11 @@ int main(void)
     int n = pt_filter_build(prog, PTF_MAX, 1);
     check("notify filter builds", n > 20 && n < PTF_MAX);
     check_exhaustive(prog, n, PT_FILTER_NOTIFY);
-    check_listener();
     struct sock_filter lz[PTF_MAX];
     int nl = pt_filter_build(lz, PTF_MAX, PT_FILTER_LAZY);
     check("lazy filter builds", nl > 20 && nl < PTF_MAX);
     check_exhaustive(lz, nl, PT_FILTER_LAZY);
-    check_lazy_listener();
+    check_listeners();
     n = pt_filter_build(prog, PTF_MAX, 0);
     check("filter builds", n > 20 && n < PTF_MAX);
 #ifdef PT_FILTER_PREBUILT
