@@ -105,7 +105,8 @@
 enum { PT_FILTER_TRACE = 0, PT_FILTER_NOTIFY = 1, PT_FILTER_LAZY = 2 };
 /* (rt_sigaction: a handler without SA_RESTART is a reason to seize too, see
  * supervisor/trace.c) */
-#define PT_LAZY_SYSCALLS SYS_fork, SYS_vfork, SYS_clone, SYS_clone3, SYS_rt_sigaction
+#define PT_FORK_SYSCALLS SYS_fork, SYS_vfork, SYS_clone, SYS_clone3
+#define PT_LAZY_SYSCALLS PT_FORK_SYSCALLS, SYS_rt_sigaction
 
 /* An exec wrapper whose thread the supervisor has just seized execs with
  * this value in the otherwise unused last argument register (args[3] of

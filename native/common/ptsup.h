@@ -48,20 +48,23 @@ struct pt_sup_req {
     uint64_t key;              /* lazy: pt_lazy_key of what it execs */
 };
 
+#define PT_FNV_BASIS 1469598103934665603ull
+
+/* FNV-1a 64 of the string s, continuing from h (PT_FNV_BASIS to start). */
+static inline uint64_t pt_fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 /* What a lazy request runs, as a key: its path and first argument (a
  * multi-call binary's `busybox sh` and `busybox true` differ).  Never 0. */
 static inline uint64_t pt_lazy_key(const char *path, const char *arg1)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
-    for (int k = 0; k < 2; k++) {
-        for (const char *p = k ? (arg1 ? arg1 : "") : path; *p; p++) {
-            h ^= (unsigned char)*p;
-            h *= 1099511628211ull;
-        }
-        h ^= 0xff;
-        h *= 1099511628211ull;
-    }
-    return h | 1;
+    return pt_fnv(pt_fnv(pt_fnv(PT_FNV_BASIS, path), "\n"), arg1 ? arg1 : "") | 1;
 }
 
 /* Its slot in the header's table of programs that had to be seized. */
@@ -76,7 +79,7 @@ static inline uint64_t *pt_seized_slot(void *hdr, uint64_t key)
  * PT_TRACER_PTRACE_ROUTED) instead of at a PTRACE_EVENT_EXEC.  Bits 8-15
  * carry the class the wrapper found. */
 #define PT_SUP_REQ_ROUTED 1
-#define PT_SUP_REQ_LAZY 2 /* (with ROUTED) not seized: sent with the listener, no answer */
+#define PT_SUP_REQ_LAZY 2 /* (with ROUTED) not seized; the listener follows; no answer */
 
 enum pt_sup_status {
     PT_SUP_SEIZED = 0,  /* traced now: install the filter, then exec */
@@ -93,11 +96,7 @@ struct pt_sup_rep {
  * (lazy: the one for lazy requests). */
 static inline socklen_t pt_sup_addr(const char *session, struct sockaddr_un *sa, int lazy)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a 64 */
-    for (const char *p = session; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 1099511628211ull;
-    }
+    uint64_t h = pt_fnv(PT_FNV_BASIS, session);
     char *d = sa->sun_path;
     sa->sun_family = AF_UNIX;
     d[0] = 0;

@@ -231,8 +231,8 @@ static int read_status(char *buf, size_t cap)
     return 0;
 }
 
-/* May this exec be a lazy request?  The session offers it, we are the main
- * thread (our pid is the image's), no filter is on us yet (a second one
+/* May this exec (from the main thread: its pid is the image's) be a lazy
+ * request?  The session offers it, no filter is on us yet (a second one
  * would stack), the seize it may need later will work, the target is not
  * Go (its runtime starts threads at once: it would be seized anyway), and
  * the same program was not seized after a lazy request before in this
@@ -242,7 +242,6 @@ static int lazy_ok(struct pt_log_header *h, const char *status, int cls, uint64_
 {
     return (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_LAZY) && cls != PT_CLASS_GO &&
            __atomic_load_n(pt_seized_slot(h, key), __ATOMIC_RELAXED) != key &&
-           pt_sys(SYS_gettid, 0, 0, 0) == pt_sys(SYS_getpid, 0, 0, 0) &&
            strstr(status, "\nSeccomp_filters:\t0\n") && seize_will_work(h, status);
 }
 
@@ -251,7 +250,7 @@ static int lazy_ok(struct pt_log_header *h, const char *status, int cls, uint64_
  * its listener, close both (with the cookie: the filter is on).  No answer
  * is awaited.  1 when the filter is on; 0 when it is not (the supervisor
  * cannot be reached, or the kernel refused: ask the usual way). */
-static int route_lazy(int cls, uint64_t key)
+static int route_lazy(struct pt_sup_req rq, uint64_t key)
 {
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 1);
@@ -261,10 +260,10 @@ static int route_lazy(int cls, uint64_t key)
     long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0)
         return 0;
-    long pid = pt_sys(SYS_getpid, 0, 0, 0);
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)pid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
-                            PT_SUP_REQ_ROUTED | PT_SUP_REQ_LAZY | (cls & 0xff) << 8,
-                            (uint64_t)st.st_dev, (uint64_t)st.st_ino, key};
+    rq.flags |= PT_SUP_REQ_LAZY;
+    rq.exe_dev = (uint64_t)st.st_dev;
+    rq.exe_ino = (uint64_t)st.st_ino;
+    rq.key = key;
     int listener = -1;
     if (pt_sys(SYS_connect, s, &sa, len) != 0 ||
         pt_sys6(SYS_sendto, s, (long)&rq, sizeof rq, MSG_NOSIGNAL, 0, 0) != (long)sizeof rq ||
@@ -295,7 +294,13 @@ static int route_exec(int cls, uint64_t key, const char **why, char *reason, siz
         *why = "in a pid namespace of its own (the supervisor cannot reach it)";
         return 0;
     }
-    if (lazy_ok(h, status, cls, key) && route_lazy(cls, key))
+    long tid = pt_sys(SYS_gettid, 0, 0, 0);
+    /* the main thread keeps its tid across the exec: the supervisor can
+     * announce the image at its first stop instead of stopping it at exec */
+    int main_thread = tid == pt_sys(SYS_getpid, 0, 0, 0);
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
+                            (main_thread ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8, 0, 0, 0};
+    if (main_thread && lazy_ok(h, status, cls, key) && route_lazy(rq, key))
         return 1;
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 0);
@@ -304,11 +309,6 @@ static int route_exec(int cls, uint64_t key, const char **why, char *reason, siz
         *why = "cannot create a socket to reach the supervisor";
         return 0;
     }
-    long tid = pt_sys(SYS_gettid, 0, 0, 0);
-    /* the main thread keeps its tid across the exec: the supervisor can
-     * announce the image at its first stop instead of stopping it at exec */
-    int32_t fl = (tid == pt_sys(SYS_getpid, 0, 0, 0) ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8;
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0), fl, 0, 0, 0};
     struct pt_sup_rep rep;
     /* Wake the supervisor's wait loop after sending; send the wake-up again
      * every PT_SUP_RESEND_MS until it answers (30 s at most: a hung one). */

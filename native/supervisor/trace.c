@@ -317,29 +317,39 @@ void trace_adopt(int tid, int pid, int ppid)
     UNLOCK();
 }
 
+/* p is about to exec an image of class cls: announce it at its next stop
+ * or notification, if its executable is no longer dev/ino (the image
+ * before the exec; 0 0 unknown). */
+static void expect_image(struct proc *p, int cls, dev_t dev, ino_t ino)
+{
+    p->routed = 1;
+    p->routed_cls = cls;
+    p->exe_dev = dev;
+    p->exe_ino = ino;
+}
+
+/* The same, the image before the exec read from /proc (p waits: not yet). */
+static void expect_image_now(struct proc *p, int cls)
+{
+    struct stat st;
+    int have = exe_id(p->pid, &st);
+    expect_image(p, cls, have ? st.st_dev : 0, have ? st.st_ino : 0);
+}
+
 void trace_adopt_routed(int tid, int pid, int ppid, int cls)
 {
     LOCK();
     adopt(tid, pid, ppid);
     struct proc *p = proc_get(pid);
     struct thr *t = thr_get(tid);
-    struct stat st;
     if (p && t) {
-        p->routed = 1;
-        p->routed_cls = cls;
-        p->exe_dev = 0;
-        p->exe_ino = 0;
-        if (exe_id(pid, &st)) { /* the image before the exec */
-            p->exe_dev = st.st_dev;
-            p->exe_ino = st.st_ino;
-        }
+        expect_image_now(p, cls);
         t->no_exec_ev = 1;
     }
     UNLOCK();
 }
 
-static int same_root(struct proc *p);
-static int emu_ok(struct proc *p);
+static void prime(struct proc *p);
 static void routed_start(struct proc *p, int tid, int cls);
 
 void trace_adopt_lazy(const struct pt_sup_req *rq, int token)
@@ -357,13 +367,8 @@ void trace_adopt_lazy(const struct pt_sup_req *rq, int token)
         p->lazy = p->lazy_filter = 1;
         p->lazy_token = token;
         p->lazy_key = rq->key;
-        p->routed = 1;
-        p->routed_cls = (rq->flags >> 8) & 0xff;
-        p->exe_dev = (dev_t)rq->exe_dev;
-        p->exe_ino = (ino_t)rq->exe_ino;
-        same_root(p); /* (while it execs, as trace_prime) */
-        if (emu_no_lsm())
-            emu_ok(p);
+        expect_image(p, (rq->flags >> 8) & 0xff, (dev_t)rq->exe_dev, (ino_t)rq->exe_ino);
+        prime(p); /* while it installs its filter */
     }
     UNLOCK();
 }
@@ -386,13 +391,8 @@ void trace_rerouted(int pid, int cls)
 {
     LOCK();
     struct proc *p = proc_get(pid);
-    struct stat st;
-    if (p && p->lazy && exe_id(pid, &st)) { /* it execs again (the last one failed) */
-        p->routed = 1;
-        p->routed_cls = cls;
-        p->exe_dev = st.st_dev;
-        p->exe_ino = st.st_ino;
-    }
+    if (p && p->lazy) /* it execs again (the last one failed) */
+        expect_image_now(p, cls);
     UNLOCK();
 }
 
@@ -1655,8 +1655,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
         t->fb = FB_NONE;
     }
     /* not seized yet: a new process, thread or image must start traced */
-    int must_seize = t->p->lazy && (PTF_LISTED(nr, SYS_fork, SYS_vfork, SYS_clone, SYS_clone3,
-                                               SYS_execve, SYS_execveat) ||
+    int must_seize = t->p->lazy && (PTF_LISTED(nr, PT_FORK_SYSCALLS, SYS_execve, SYS_execveat) ||
                                     (nr == SYS_rt_sigaction && interrupting_handler(t, a)));
     if (t->p->logging) {
         int redo = t->redo && t->redo_nr == nr && !memcmp(t->redo_a, a, sizeof t->redo_a);
@@ -1767,15 +1766,20 @@ void trace_notif_done(int answered)
     t_undo.made = 0;
 }
 
+/* Learn whether our look-ups are p's (caller holds the lock). */
+static void prime(struct proc *p)
+{
+    same_root(p);
+    if (emu_no_lsm()) /* (exec keeps these, unless an LSM changes labels at exec) */
+        emu_ok(p);
+}
+
 void trace_prime(int pid)
 {
     LOCK();
     struct proc *p = proc_get(pid);
-    if (p && p->logging == 0) { /* (exec keeps these, unless an LSM changes labels at exec) */
-        same_root(p);
-        if (emu_no_lsm())
-            emu_ok(p);
-    }
+    if (p && p->logging == 0)
+        prime(p);
     UNLOCK();
 }
 
