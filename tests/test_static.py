@@ -471,6 +471,40 @@ def test_recorded_command_keeps_its_fd_limit(tmp_path: Path, busybox: str) -> No
     assert (proc.returncode, proc.stdout) == (0, b"256\n"), proc.stderr
 
 
+def _with_signals_held() -> None:
+    """preexec_fn: block SIGWINCH and SIGUSR2, ignore SIGHUP and SIGINT (as perf, nohup or a
+    script's background job leave them) before exec."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH, signal.SIGUSR2})
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_command_keeps_the_signal_mask_and_ignored_signals_it_was_given(tmp_path: Path, busybox: str) -> None:
+    """A caller's blocked or ignored signals reach the command as they would natively, and the
+    supervisor does not depend on them: with SIGWINCH (its doorbell) and SIGUSR2 (its wake-up)
+    blocked it still takes over calls it must step (the first write open of a static program,
+    a routed exec from a preloaded shell), without hanging."""
+    script = f"{busybox} grep -E '^Sig(Blk|Ign)' /proc/self/status; echo x > a.txt; " \
+             f"bash -c '{busybox} cat a.txt > b.txt; {busybox} cat b.txt'"
+    argv = [busybox, "sh", "-c", script]
+    native = subprocess.run(argv, cwd=tmp_path, env=clean_env(), capture_output=True, timeout=60,
+                            preexec_fn=_with_signals_held)
+    assert native.returncode == 0, native.stderr
+    (tmp_path / "a.txt").unlink()
+    (tmp_path / "b.txt").unlink()
+    cmd = [*provtrace_command(), "record", "-q", "--store", str(tmp_path / "s.db"), "--", *argv]
+    rec = subprocess.run(cmd, cwd=tmp_path, env=clean_env(), capture_output=True, timeout=60,
+                         preexec_fn=_with_signals_held)
+    assert (rec.returncode, rec.stdout) == (0, native.stdout), rec.stderr
+    assert b"SigBlk:\t0000000008000800" in native.stdout  # (the premise: SIGWINCH and SIGUSR2 held)
+    written = {p for (p,) in _rows(tmp_path / "s.db", "SELECT f.path FROM file_events e JOIN files f ON "
+                                                      "f.id = e.file_id WHERE e.op = 'open' AND "
+                                                      "(e.flags & 3) != 0 AND e.result >= 0")}
+    assert {str(tmp_path / "a.txt"), str(tmp_path / "b.txt")} <= written, written
+
+
 def test_ptrace_mode_without_ptrace_falls_back_to_preload(tmp_path: Path, static_bins: dict) -> None:
     proc = _record(["bash", "-c", "echo hi > f.txt"], tmp_path, tmp_path / "s.db", clean_env(), mode="ptrace",
                    wrap=[str(static_bins["static_noptrace"])], quiet=False)

@@ -117,30 +117,62 @@ static void on_signal(int sig)
         kill(g_root, sig);
 }
 
+/* What the recorded command would have had from us natively: the signal
+ * mask and the ignored signals we were started with (a caller may block or
+ * ignore some: perf blocks SIGWINCH, nohup ignores SIGHUP, a script's
+ * background job ignores SIGINT and SIGQUIT). */
+static sigset_t g_orig_mask;
+static uint64_t g_orig_ignored; /* bit sig-1 */
+static const int CHANGED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGPIPE, PT_SUP_WAKE};
+
+static int ignored_at_start(int sig) { return (g_orig_ignored >> (sig - 1)) & 1; }
+
 static void install_handlers(void)
 {
+    sigprocmask(SIG_SETMASK, NULL, &g_orig_mask);
+    for (unsigned i = 0; i < sizeof CHANGED / sizeof *CHANGED; i++) {
+        struct sigaction old;
+        if (sigaction(CHANGED[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            g_orig_ignored |= 1ull << (CHANGED[i] - 1);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal; /* no SA_RESTART: waitpid returns EINTR */
     sigemptyset(&sa.sa_mask);
-    for (unsigned i = 0; i < sizeof FORWARDED / sizeof *FORWARDED; i++)
+    sigset_t ours;
+    sigemptyset(&ours);
+    for (unsigned i = 0; i < sizeof FORWARDED / sizeof *FORWARDED; i++) {
+        if (ignored_at_start(FORWARDED[i]))
+            continue; /* ignored by the command too: nothing to pass on */
         sigaction(FORWARDED[i], &sa, NULL);
+        sigaddset(&ours, FORWARDED[i]);
+    }
     sigaction(SIGALRM, &sa, NULL);
     sigaction(PT_SUP_WAKE, &sa, NULL);
+    sigaddset(&ours, SIGALRM);
+    sigaddset(&ours, PT_SUP_WAKE);
+    sigprocmask(SIG_UNBLOCK, &ours, NULL); /* whatever mask we were given */
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* In the command's child, before its exec: its signals as they were given
+ * to us.  Signals 32 and 33 (glibc's own) are the exception: glibc's
+ * posix_spawn, which the launcher's Python uses, leaves them ignored in the
+ * process it starts, and no program can ignore them itself (glibc's and
+ * musl's sigaction refuse them), so an ignored one is the launcher's doing:
+ * the command gets them as a shell would give them, SIG_DFL. */
 static void reset_child_signals(void)
 {
-    for (unsigned i = 0; i < sizeof FORWARDED / sizeof *FORWARDED; i++)
-        signal(FORWARDED[i], SIG_DFL);
-    signal(SIGALRM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
-    signal(PT_SUP_WAKE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (unsigned i = 0; i < sizeof CHANGED / sizeof *CHANGED; i++)
+        signal(CHANGED[i], ignored_at_start(CHANGED[i]) ? SIG_IGN : SIG_DFL);
+    for (int sig = 32; sig <= 33; sig++) {
+        struct {
+            unsigned long handler, flags, restorer, mask;
+        } old, dfl = {0, 0, 0, 0};
+        if (syscall(SYS_rt_sigaction, sig, NULL, &old, 8) == 0 && old.handler == (unsigned long)SIG_IGN)
+            syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+    }
+    sigprocmask(SIG_SETMASK, &g_orig_mask, NULL);
 }
 
 /* ---------------------------------------------------------------- children */

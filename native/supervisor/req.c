@@ -51,6 +51,10 @@ int req_doorbell_setup(char *why, size_t cap)
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         prctl(PR_SET_NAME, "pt-doorbell");
+        sigset_t none; /* its ring (SIGWINCH) must stop it, whatever mask we were given */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGWINCH, SIG_DFL);
         close(pipefd[0]);
         close(pipefd[1]); /* tells the parent we run (and PDEATHSIG is set) */
         for (;;)
