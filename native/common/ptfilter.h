@@ -121,11 +121,16 @@ enum { PTF_NEXT = -1, PTF_TRACE = -2, PTF_ALLOW = -3, PTF_NOTIF = -4, PTF_SPECIA
 enum { PTF_S_FSTATAT, PTF_S_STATX, PTF_S_FCNTL, PTF_S_EXECVE, PTF_S_EXECVEAT, PTF_S_CLOSE,
        PTF_S_OPEN, PTF_S_OPENAT, PTF_NSPECIAL };
 
-/* open flags that make an open more than a read: such opens stay RET_TRACE
- * (their result and their fd's later version need the exit stop); the
- * others a notify filter hands over, and the supervisor opens the file
- * for the thread (supervisor/emul.c). */
-#define PT_OPEN_WRITE_FLAGS (O_ACCMODE | O_CREAT | O_TRUNC | 020000000 /* O_TMPFILE's own bit */)
+/* open flags that make an open more than a read (a write open may wait on
+ * a FIFO natively, so it is never restarted after a signal). */
+#define PT_O_TMPFILE_BIT 020000000 /* O_TMPFILE without O_DIRECTORY */
+#define PT_OPEN_WRITE_FLAGS (O_ACCMODE | O_CREAT | O_TRUNC | PT_O_TMPFILE_BIT)
+/* Opens that stay RET_TRACE under a notify filter: an O_PATH fd cannot be
+ * handed over, and O_TMPFILE is left to the kernel.  The others are handed
+ * over, and the supervisor opens (or creates) the file for the thread
+ * (supervisor/emul.c); an open for writing only once the thread has its
+ * exit stop, which its first one switches on through the wait loop. */
+#define PT_OPEN_TRACE_FLAGS (O_PATH | PT_O_TMPFILE_BIT)
 
 struct ptf_builder {
     struct sock_filter *f;
@@ -275,15 +280,15 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
     int entry = notify ? PTF_NOTIF : PTF_TRACE; /* calls complete at entry */
     /* One flag test each: newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..)
      * are fstat with AT_EMPTY_PATH; open(path, flags) and openat(dirfd, path, flags)
-     * only reading go to the supervisor. */
+     * go to the supervisor unless O_PATH or O_TMPFILE. */
     const struct {
         int special, arg;
         unsigned mask;
         int set, clear;
     } tests[] = {{PTF_S_FSTATAT, 3, AT_EMPTY_PATH, PTF_ALLOW, entry},
                  {PTF_S_STATX, 2, AT_EMPTY_PATH, PTF_ALLOW, entry},
-                 {PTF_S_OPEN, 1, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry},
-                 {PTF_S_OPENAT, 2, PT_OPEN_WRITE_FLAGS, PTF_TRACE, entry}};
+                 {PTF_S_OPEN, 1, PT_OPEN_TRACE_FLAGS, PTF_TRACE, entry},
+                 {PTF_S_OPENAT, 2, PT_OPEN_TRACE_FLAGS, PTF_TRACE, entry}};
     for (unsigned k = 0; k < sizeof tests / sizeof *tests; k++) {
         special_at[tests[k].special] = b.n;
         PTF_ARG(tests[k].arg, 0);

@@ -1,10 +1,10 @@
 /*
  * emul.c — file-system calls the supervisor makes itself on behalf of a
  * traced thread that waits on a notification (unlink, mkdir, rename,
- * link, symlink, chmod, chown, utimensat by path, and opens for reading,
- * whose file the thread then receives: SECCOMP_IOCTL_NOTIF_ADDFD), so that
- * the result is known without a ptrace stop: the thread gets that result
- * as its own.
+ * link, symlink, chmod, chown, utimensat by path, and opens, for reading or
+ * writing, creating the file if asked, whose file the thread then receives:
+ * SECCOMP_IOCTL_NOTIF_ADDFD), so that the result is known without a ptrace
+ * stop: the thread gets that result as its own.
  *
  * It is the same call only when the supervisor stands where the thread
  * stands, so a call is done here only if:
@@ -15,15 +15,18 @@
  *     session has sandboxed itself with Landlock (PT_HDR_LANDLOCK);
  *   - its relative path starts from the thread's own cwd or dirfd (an
  *     O_PATH open of /proc/PID/cwd or /proc/PID/fd/N), and the directories
- *     on the way are resolved with RESOLVE_NO_MAGICLINKS and are not in
- *     /proc (where "self" would be the supervisor);
+ *     on the way are resolved with RESOLVE_NO_MAGICLINKS; a path that
+ *     followed a symlink into /proc (where "self" would be the supervisor)
+ *     is left alone;
  *   - a call that follows a final symbolic link does not meet one;
  *   - an open is of a regular file, a directory or a harmless character
  *     device (/dev/null, zero, full, random, urandom), never a FIFO, a
  *     socket, a terminal or anything in /proc, so opening it here cannot
- *     block or act for the wrong process;
- *   - mkdir uses the process's umask (read from /proc/PID/status and set
- *     in this thread, whose fs context is its own: emu_thread_init).
+ *     block or act for the wrong process; a file is created only where
+ *     nothing is (O_EXCL), and removed again if the thread does not get it;
+ *   - mkdir and creating opens use the process's umask (read from
+ *     /proc/PID/status and set in this thread, whose fs context is its own:
+ *     emu_thread_init).
  * Anything else is "cannot" (0): the caller lets the kernel do the call and
  * steps the thread to its exit stop instead.
  */
@@ -84,19 +87,17 @@ int emu_handles(long nr)
 /* ---------------------------------------------------------------- who */
 
 /* The lines of a /proc/PID/status text that decide permissions,
- * concatenated into out; the umask (octal) into *umask_out if asked. */
-static void creds_of(const char *status, char *out, size_t cap, unsigned *umask_out)
+ * concatenated into out. */
+static void creds_of(const char *status, char *out, size_t cap)
 {
     size_t n = 0;
     out[0] = 0;
     for (const char *l = status; *l;) {
         const char *e = strchr(l, '\n');
         size_t k = e ? (size_t)(e - l) + 1 : strlen(l);
-        if (umask_out && !strncmp(l, "Umask:", 6)) {
-            *umask_out = (unsigned)strtoul(l + 6, NULL, 8);
-        } else if ((!strncmp(l, "Uid:", 4) || !strncmp(l, "Gid:", 4) || !strncmp(l, "Groups:", 7) ||
-                    !strncmp(l, "Cap", 3) /* all five sets: equal before an exec, equal after */) &&
-                   n + k < cap) {
+        if ((!strncmp(l, "Uid:", 4) || !strncmp(l, "Gid:", 4) || !strncmp(l, "Groups:", 7) ||
+             !strncmp(l, "Cap", 3) /* all five sets: equal before an exec, equal after */) &&
+            n + k < cap) {
             memcpy(out + n, l, k);
             n += k;
             out[n] = 0;
@@ -118,12 +119,12 @@ static long read_small(int dir, const char *path, char *buf, size_t cap)
     return n;
 }
 
-static int creds_text(int dir, const char *status, char *out, size_t cap, unsigned *umask_out)
+static int creds_text(int dir, const char *status, char *out, size_t cap)
 {
     char buf[4096];
     if (read_small(dir, status, buf, sizeof buf) <= 0)
         return -1;
-    creds_of(buf, out, cap, umask_out);
+    creds_of(buf, out, cap);
     return 0;
 }
 
@@ -145,7 +146,7 @@ int emu_allowed(int pid)
     static struct stat my_userns;
     static int have = -1;
     if (have < 0)
-        have = creds_text(AT_FDCWD, "/proc/self/status", mine, sizeof mine, NULL) == 0 &&
+        have = creds_text(AT_FDCWD, "/proc/self/status", mine, sizeof mine) == 0 &&
                stat("/proc/self/ns/user", &my_userns) == 0;
     int no_lsm = emu_no_lsm();
     char path[64], theirs[1024], lsm[256];
@@ -154,7 +155,7 @@ int emu_allowed(int pid)
     int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int ok = have && dir >= 0 && fstatat(dir, "ns/user", &ns, 0) == 0 &&
              ns.st_ino == my_userns.st_ino && ns.st_dev == my_userns.st_dev &&
-             creds_text(dir, "status", theirs, sizeof theirs, NULL) == 0 && !strcmp(theirs, mine);
+             creds_text(dir, "status", theirs, sizeof theirs) == 0 && !strcmp(theirs, mine);
     if (ok) {
         read_small(dir, "attr/current", lsm, sizeof lsm);
         ok = no_lsm ? !lsm[0] : !strcmp(lsm, g_my_lsm);
@@ -167,15 +168,18 @@ int emu_allowed(int pid)
 /* ---------------------------------------------------------------- where */
 
 /* Where a path of the thread starts: AT_FDCWD for an absolute one (our
- * root is its root), else an O_PATH fd of its cwd or dirfd.  0 (*fd set),
+ * root is its root), else an O_PATH fd of its cwd (cwdfd itself, lent by
+ * the caller) or of its dirfd.  0 (*fd set: close it with start_close),
  * -errno (what the thread gets too), or 1 (cannot). */
 static int start_dir(int pid, int tid, int cwdfd, long dirfd, const char *path, int *fd)
 {
     *fd = AT_FDCWD;
     if (path[0] == '/')
         return 0;
-    if ((int)dirfd == AT_FDCWD && cwdfd >= 0 && (*fd = fcntl(cwdfd, F_DUPFD_CLOEXEC, 0)) >= 0)
+    if ((int)dirfd == AT_FDCWD && cwdfd >= 0) {
+        *fd = cwdfd;
         return 0;
+    }
     char p[64];
     if ((int)dirfd == AT_FDCWD) /* the thread's own: threads can have cwds of their own */
         snprintf(p, sizeof p, "/proc/%d/task/%d/cwd", pid, tid);
@@ -193,17 +197,25 @@ static int start_dir(int pid, int tid, int cwdfd, long dirfd, const char *path, 
     return 1;
 }
 
+static void start_close(int start, int cwdfd)
+{
+    if (start >= 0 && start != cwdfd)
+        close(start);
+}
+
 /* openat2 of path from start, telling a failure the thread would meet too
  * from one that may be ours: the path is first resolved following no
  * symlink at all (so no "/proc/self" or "/dev/fd" on the way can be ours),
  * and an error then is the thread's too (*err).  Only when a symlink was in
- * the way is it resolved again (magic links still refused), and then any
- * failure means "cannot" (*err = 0).  Returns the fd or -1. */
-static int resolve(int start, const char *path, uint64_t flags, int *err)
+ * the way is it resolved again (magic links still refused; *followed = 1:
+ * the result may then be in our /proc/self), and then any failure means
+ * "cannot" (*err = 0).  Returns the fd or -1. */
+static int resolve(int start, const char *path, uint64_t flags, int *err, int *followed)
 {
     struct open_how how = {.flags = flags, .resolve = RESOLVE_NO_SYMLINKS};
     int f = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
     *err = 0;
+    *followed = 0;
     if (f >= 0)
         return f;
     int e = errno;
@@ -214,12 +226,15 @@ static int resolve(int start, const char *path, uint64_t flags, int *err)
     if (e != ELOOP)
         return -1;
     how.resolve = RESOLVE_NO_MAGICLINKS;
+    *followed = 1;
     return (int)syscall(SYS_openat2, start, path, &how, sizeof how);
 }
 
 /* The directory holding path's last component (an O_PATH fd in *pfd) and
  * that component.  0, -errno, or 1 (cannot: trailing slash, "." or "..",
- * a magic link or /proc on the way). */
+ * a magic link on the way, or a symlink that led into /proc).  Without a
+ * symlink on the way the directory is the thread's, even in /proc (only
+ * "self" and "thread-self", symlinks, depend on who looks). */
 static int parent_dir(int start, const char *path, int *pfd, const char **last)
 {
     size_t n = strlen(path);
@@ -236,8 +251,6 @@ static int parent_dir(int start, const char *path, int *pfd, const char **last)
     char dir[PATH_MAX];
     struct statfs sf;
     if (!sl) { /* in the start directory itself (never AT_FDCWD: the path is relative) */
-        if (fstatfs(start, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC)
-            return 1;
         *pfd = start;
         *last = l;
         return 0;
@@ -248,11 +261,11 @@ static int parent_dir(int start, const char *path, int *pfd, const char **last)
         memcpy(dir, path, (size_t)(sl - path));
         dir[sl - path] = 0;
     }
-    int e;
-    int f = resolve(start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, &e);
+    int e, followed;
+    int f = resolve(start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, &e, &followed);
     if (f < 0)
         return e ? -e : 1;
-    if (fstatfs(f, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC) {
+    if (followed && (fstatfs(f, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC)) {
         close(f);
         return 1;
     }
@@ -268,7 +281,7 @@ static int is_link(int dir, const char *name)
 }
 
 struct side {
-    int start, dir;
+    int start, dir, cwdfd;
     const char *last;
 };
 
@@ -276,8 +289,7 @@ static void side_close(struct side *s)
 {
     if (s->dir >= 0 && s->dir != s->start)
         close(s->dir);
-    if (s->start >= 0)
-        close(s->start);
+    start_close(s->start, s->cwdfd);
     s->dir = s->start = -1;
 }
 
@@ -285,6 +297,7 @@ static void side_close(struct side *s)
 static int side_open(struct side *s, int pid, int tid, int cwdfd, long dirfd, const char *path)
 {
     s->start = s->dir = -1;
+    s->cwdfd = cwdfd;
     int r = start_dir(pid, tid, cwdfd, dirfd, path, &s->start);
     if (r != 0)
         return r;
@@ -297,6 +310,43 @@ static int side_open(struct side *s, int pid, int tid, int cwdfd, long dirfd, co
 }
 
 /* ---------------------------------------------------------------- what */
+
+/* Set the process's umask in this thread (whose fs context is its own):
+ * 0, or -1.  Read from /proc/PID/status each time (a program may change
+ * it between any two calls), through an fd kept for the last process
+ * asked about (a dead one's file fails: it is opened anew). */
+static int umask_of(int pid)
+{
+    static __thread int fd = -1, fd_pid;
+    char buf[4096];
+    if (!t_fs_private)
+        return -1;
+    for (int tries = 0; tries < 2; tries++) {
+        if (fd < 0 || fd_pid != pid) {
+            char path[64];
+            if (fd >= 0)
+                close(fd);
+            snprintf(path, sizeof path, "/proc/%d/status", pid);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            fd_pid = pid;
+            if (fd < 0)
+                return -1;
+        }
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        if (n > 0) {
+            buf[n] = 0;
+            const char *u = strstr(buf, "\nUmask:");
+            unsigned long um = u ? strtoul(u + 7, NULL, 8) : 01000;
+            if (um > 0777)
+                return -1;
+            umask((mode_t)um);
+            return 0;
+        }
+        close(fd);
+        fd = -1;
+    }
+    return -1;
+}
 
 static long res_of(long r) { return r < 0 ? -errno : r; } /* the raw result: value or -errno */
 #define RES(x) res_of(x)
@@ -375,7 +425,7 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     struct timespec ts[2];
     if (nr == SYS_utimensat && a[2] && mem_read(tid, a[2], ts, sizeof ts) != (long)sizeof ts)
         return 0;
-    struct side x, y = {-1, -1, NULL};
+    struct side x, y = {-1, -1, -1, NULL};
     int r = side_open(&x, pid, tid, cwdfd, d1, p1);
     if (r < 0) {
         *rv = r;
@@ -411,14 +461,9 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     case SYS_mkdir:
     case SYS_mkdirat: {
         struct stat st;
-        char status[64], junk[1024];
-        unsigned um = 01000; /* not found */
-        snprintf(status, sizeof status, "/proc/%d/status", pid);
         if (fstatat(x.dir, x.last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             res = -EEXIST; /* what mkdir says of any existing name, whatever the umask */
-        } else if (t_fs_private && creds_text(AT_FDCWD, status, junk, sizeof junk, &um) == 0 &&
-                   um <= 0777) {
-            umask((mode_t)um);
+        } else if (umask_of(pid) == 0) {
             res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
         } else {
             side_close(&x);
@@ -479,6 +524,24 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
     (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | O_DSYNC | \
      FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH)
 
+/* Is fd (on device dev) in a proc file system?  Never opened here: opening
+ * /proc/PID/mem or environ asks whether the opener may ptrace PID, and the
+ * supervisor may where the thread may not.  The devices seen not to be
+ * procfs are remembered (a few, per thread). */
+static int in_proc(int fd, dev_t dev)
+{
+    static __thread dev_t seen[8];
+    static __thread unsigned nseen;
+    for (unsigned i = 0; i < nseen && i < 8; i++)
+        if (seen[i] == dev)
+            return 0;
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0 || sf.f_type == PROC_SUPER_MAGIC)
+        return 1;
+    seen[nseen++ % 8] = dev;
+    return 0;
+}
+
 static int harmless_dev(dev_t rdev)
 {
     /* /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom */
@@ -486,14 +549,98 @@ static int harmless_dev(dev_t rdev)
                                 minor(rdev) == 8 || minor(rdev) == 9);
 }
 
+/* Errors the thread's own open would meet too, once the path led where it
+ * leads for the thread (EEXIST only for an O_EXCL open: see create()). */
+static int own_open_error(int e, int flags)
+{
+    switch (e) {
+    case EACCES:
+    case EPERM:
+    case ENXIO:
+    case ENODEV:
+    case EISDIR:
+    case ETXTBSY:
+    case EOVERFLOW:
+    case EFBIG:
+    case EROFS:
+        return 1;
+    case ENOSPC:
+    case EDQUOT:
+    case EMLINK:
+        return (flags & O_CREAT) != 0;
+    }
+    return 0;
+}
+
+/* Created by the last emu_open of this thread (a file it must not leave
+ * behind if the thread does not get it: undone by emu_open_undo). */
+static __thread int t_made_dir = -1;
+static __thread char t_made_name[NAME_MAX + 1];
+
+static void made_forget(void)
+{
+    if (t_made_dir >= 0)
+        close(t_made_dir);
+    t_made_dir = -1;
+}
+
+void emu_open_undo(int remove)
+{
+    if (remove && t_made_dir >= 0)
+        unlinkat(t_made_dir, t_made_name, 0);
+    made_forget();
+}
+
+/* O_CREAT: create the name for the thread (O_EXCL, with its umask): 1 when
+ * done (*fd, or *rv its error), 2 when the name exists (and O_EXCL was not
+ * asked: the file is then opened as it is), 0 when it cannot be made here. */
+static int create(int pid, int start, const char *path, int flags, mode_t mode, int *fd, long *rv)
+{
+    int dir;
+    const char *last;
+    int r = parent_dir(start, path, &dir, &last);
+    if (r != 0) {
+        if (r < 0)
+            *rv = r;
+        return r < 0;
+    }
+    int ok = 0;
+    struct stat st;
+    if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2; /* (no umask needed) */
+    } else if (strlen(last) <= NAME_MAX && umask_of(pid) == 0) {
+        int f = openat(dir, last, (flags & PT_VALID_OPEN_FLAGS) | O_EXCL | O_CLOEXEC, mode);
+        int e = errno;
+        if (f >= 0) {
+            *fd = f;
+            t_made_dir = dir != start ? dir : fcntl(dir, F_DUPFD_CLOEXEC, 0);
+            dir = start; /* (kept) */
+            strcpy(t_made_name, last);
+            ok = 1;
+        } else if (e == EEXIST) {
+            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2;
+        } else if (e == ENOENT || e == ENOTDIR || own_open_error(e, flags)) {
+            *rv = -e; /* (ENOENT: its directory was removed meanwhile) */
+            ok = 1;
+        }
+    }
+    if (dir != start)
+        close(dir);
+    return ok;
+}
+
 int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
              struct pt_version *v, long *rv)
 {
     long dirfd = nr == SYS_openat ? (long)(int)a[0] : AT_FDCWD;
     int flags = (int)(nr == SYS_openat ? a[2] : a[1]);
+    mode_t mode = (mode_t)(nr == SYS_openat ? a[3] : a[2]);
     *fd = -1;
-    if (!path || (nr != SYS_open && nr != SYS_openat) || (flags & (PT_OPEN_WRITE_FLAGS | O_PATH)))
-        return 0; /* (an O_PATH fd cannot be handed over) */
+    made_forget();
+    if (!path || (nr != SYS_open && nr != SYS_openat) || (flags & (O_PATH | PT_O_TMPFILE_BIT)) ||
+        ((flags & O_CREAT) && (flags & O_DIRECTORY)))
+        return 0; /* (an O_PATH fd cannot be handed over; O_TMPFILE and O_CREAT|O_DIRECTORY
+                     are the kernel's to judge) */
     if (!path[0]) {
         *rv = -ENOENT;
         return 1;
@@ -505,31 +652,41 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
             *rv = r;
         return r < 0;
     }
-    /* first where it leads, without opening it (O_PATH cannot block) */
-    int e;
-    int pfd = resolve(start, path, (uint64_t)(O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY))), &e);
-    int ok = 0;
+    int ok = (flags & O_CREAT) ? create(pid, start, path, flags, mode, fd, rv) : 2;
+    if (ok != 2) {
+        struct stat st;
+        if (*fd >= 0 && fstat(*fd, &st) == 0)
+            ptw_version_of(&st, v);
+        else if (*fd >= 0)
+            memset(v, 0, sizeof *v);
+        start_close(start, cwdfd);
+        return ok;
+    }
+    /* an existing file: first where it leads, without opening it (O_PATH cannot block);
+     * wherever it is, never open one in /proc (in_proc) */
+    int e, followed;
+    int pfd = resolve(start, path, (uint64_t)(O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY))), &e,
+                      &followed);
+    ok = 0;
     struct stat st, st2;
-    struct statfs sf;
     if (pfd < 0) {
-        if (e) {
+        if (e && !(flags & O_CREAT)) { /* (with O_CREAT: it was there a moment ago) */
             *rv = -e;
             ok = 1;
         }
-    } else if (fstat(pfd, &st) == 0 && fstatfs(pfd, &sf) == 0 && sf.f_type != PROC_SUPER_MAGIC) {
+    } else if (fstat(pfd, &st) == 0 && !in_proc(pfd, st.st_dev)) {
         if (S_ISLNK(st.st_mode)) {
             *rv = -ELOOP; /* O_NOFOLLOW met a symlink */
             ok = 1;
         } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
                    (S_ISCHR(st.st_mode) && harmless_dev(st.st_rdev))) {
             /* now the open itself (open() ignores flag bits openat2 refuses) */
-            struct open_how how = {.flags = (uint64_t)((flags & PT_VALID_OPEN_FLAGS) | O_CLOEXEC),
+            struct open_how how = {.flags = (uint64_t)((flags & PT_VALID_OPEN_FLAGS & ~O_CREAT) | O_CLOEXEC),
                                    .resolve = RESOLVE_NO_MAGICLINKS};
             int f = (int)syscall(SYS_openat2, start, path, &how, sizeof how);
             if (f < 0) {
                 e = errno; /* only what the thread's own open would say too */
-                if (e == EACCES || e == EPERM || e == ENXIO || e == ENODEV || e == EISDIR ||
-                    e == ETXTBSY || e == EOVERFLOW || e == EFBIG || e == EROFS) {
+                if (own_open_error(e, flags & ~O_CREAT)) {
                     *rv = -e;
                     ok = 1;
                 }
@@ -544,7 +701,6 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
     }
     if (pfd >= 0)
         close(pfd);
-    if (start >= 0)
-        close(start);
+    start_close(start, cwdfd);
     return ok;
 }

@@ -81,18 +81,25 @@ static int spawn(void *(*fn)(void *), void *arg)
     return rc;
 }
 
-/* Answer one listener's notifications until no process uses its filter. */
-static void serve(int fd)
+/* Wake-ups of listener fd on the caller's CPU; 1 if the kernel has them. */
+static int sync_wake(int fd)
+{
+    return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+}
+
+/* Answer one listener's notifications until no process uses its filter.
+ * sync: the listener wakes us on the caller's CPU (Linux 6.6), where a
+ * blocked RECV also returns when the filter's last user is gone; before,
+ * only poll reported that (POLLHUP), so each RECV waits behind a poll. */
+static void serve(int fd, int sync)
 {
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
     for (;;) {
-        /* poll first: it reports the filter's end (POLLHUP) on every kernel,
-         * where a blocked RECV may not return then */
         struct pollfd pf = {fd, POLLIN, 0};
-        if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+        if (!sync && poll(&pf, 1, -1) < 0 && errno != EINTR)
             return;
-        if (!(pf.revents & POLLIN)) {
+        if (!sync && !(pf.revents & POLLIN)) {
             if (pf.revents & (POLLHUP | POLLERR | POLLNVAL))
                 return;
             continue;
@@ -197,8 +204,7 @@ static void *server(void *arg)
         close(conn);
         if (fd < 0)
             continue;
-        ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-        serve(fd);
+        serve(fd, sync_wake(fd));
         close(fd);
     }
     return NULL;
@@ -235,8 +241,7 @@ static void serve_lazy(int conn)
         trace_lazy_gone(rq.tid, conn, 0);
         return;
     }
-    ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-    serve(fd);
+    serve(fd, sync_wake(fd));
     if (trace_lazy_gone(rq.tid, conn, 1) && sup_root_done())
         kill(req_doorbell(), SIGWINCH); /* the wait loop may be waiting for it alone */
     close(fd);

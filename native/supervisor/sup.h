@@ -128,10 +128,13 @@ int emu_no_lsm(void);     /* we have no LSM label (nothing an exec could change)
  * cwdfd: our fd of its cwd (or -1: /proc/PID/cwd is opened). */
 int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char *s1, const char *s2,
             long *rv);
-/* An open for reading made for the thread: 1 and either *fd (ours, to hand
- * over; *v its version) or *rv = -errno; 0 if it cannot be made here. */
+/* An open (open, openat) made for the thread: 1 and either *fd (ours, to
+ * hand over; *v its version) or *rv = -errno; 0 if it cannot be made here.
+ * A file it created is removed by emu_open_undo(1) (the thread did not get
+ * it); emu_open_undo(0) keeps it. */
 int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
              struct pt_version *v, long *rv);
+void emu_open_undo(int remove);
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */

@@ -1443,6 +1443,24 @@ static void on_death(struct thr *t, int status)
     thr_del(t);
 }
 
+/* A notified open (stopped with the registers r) that could not have been
+ * interrupted natively: its path names a regular file, a directory or
+ * nothing yet (O_CREAT makes a regular file).  A FIFO, a socket or a device
+ * may make an open wait natively, and such a wait can end in EINTR. */
+static int open_never_waits(struct thr *t, const struct user_regs_struct *r)
+{
+    int at_ = r->orig_rax == SYS_openat;
+    char path[PATH_MAX], where[PATH_MAX];
+    int whole = 0, base;
+    struct stat st;
+    if (mem_str_whole(t->tid, at_ ? r->rsi : r->rdi, path, sizeof path, &whole) < 0 || !whole ||
+        !tracee_at(&base, where, sizeof where, t, at_ ? (long)(int)r->rdi : AT_FDCWD, path))
+        return 0;
+    if (fstatat(base, where, &st, 0) != 0)
+        return errno == ENOENT || errno == ENOTDIR;
+    return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+}
+
 /* A signal came while the thread waited for the supervisor's answer to a
  * notified call (before it was received: after, the wait is killable
  * only).  Natively the call would not have been interrupted (close, stat,
@@ -1455,10 +1473,9 @@ static void restart_notified(struct thr *t)
         return;
     long nr = (long)r.orig_rax;
     int notified = ptf_notified(nr) || nr == SYS_newfstatat || nr == SYS_statx ||
-                   (nr == SYS_open && !(r.rsi & PT_OPEN_WRITE_FLAGS)) ||
-                   (nr == SYS_openat && !(r.rdx & PT_OPEN_WRITE_FLAGS));
+                   ((nr == SYS_open || nr == SYS_openat) && open_never_waits(t, &r));
     /* a lazy filter notifies the rest too: those of them that never wait
-     * natively (not accept, connect, nor a write open, which may meet a FIFO) */
+     * natively (not accept nor connect) */
     notified = notified || (t->p->lazy_filter &&
                             PTF_LISTED(nr, SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe, SYS_pipe2, SYS_fcntl,
                                        SYS_execve, SYS_execveat, SYS_chdir, SYS_fchdir, SYS_bind,
@@ -1562,7 +1579,8 @@ static __thread struct {
     int pid, tid; /* t_undo: a written fd whose close was recorded, until answered */
     long fd;
     int made;     /* a call made by the supervisor (its result was the answer) */
-} t_undo = {0, 0, -1, 0};
+    int wopen;    /* the file opened for the thread is open for writing */
+} t_undo = {0, 0, -1, 0, 0};
 static __thread struct pt_version t_ver; /* of a file opened for the thread */
 
 
@@ -1587,7 +1605,11 @@ static int hold(struct thr *t, int lfd, uint64_t id)
 static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif_answer *ans)
 {
     if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
-        ans->cloexec = ((nr == SYS_openat ? a[2] : a[1]) & O_CLOEXEC) != 0;
+        long flags = (long)(nr == SYS_openat ? a[2] : a[1]);
+        ans->cloexec = (flags & O_CLOEXEC) != 0;
+        t_undo.wopen = (flags & O_ACCMODE) != O_RDONLY;
+        if (t_undo.wopen)
+            SUP_DEBUG("%d: file opened for writing here (syscall %ld)", t->tid, nr);
         open_result(t, 0, 0, &t_ver, 1);
         return NOTIF_ADDFD;
     }
@@ -1599,6 +1621,19 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
         memcpy(t->redo_a, a, sizeof t->redo_a);
     }
     return NOTIF_RESULT;
+}
+
+/* May the supervisor make this open (SYS_open, SYS_openat) for t?  One for
+ * writing only when t has its exit stop: a file still open for writing
+ * when it exits gets its version then, and only the wait loop can switch
+ * that stop on, at a ptrace stop (a thread without it takes the wait loop's
+ * way once: the fallback's stop switches it on). */
+static int may_open(const struct thr *t, long nr, const uint64_t a[6])
+{
+    if (nr != SYS_open && nr != SYS_openat)
+        return 0;
+    long flags = (long)(nr == SYS_openat ? a[2] : a[1]);
+    return !(flags & PT_OPEN_WRITE_FLAGS) || (!t->p->lazy && t->exit_stop);
 }
 
 /* Is the thread still waiting for this notification's answer? */
@@ -1638,6 +1673,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     int answer = NOTIF_CONTINUE;
     t_undo.fd = -1;
     t_undo.made = 0;
+    t_undo.wopen = 0;
     t_undo.tid = tid;
     t_undo.pid = t->p->pid;
     ans->fd = -1;
@@ -1669,7 +1705,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
         if (redo) {
             *rv = t->redo_rv; /* made already: the same answer again */
             answer = made_result(t, nr, a, ans);
-        } else if (mine && (emu_handles(nr) || nr == SYS_open || nr == SYS_openat)) {
+        } else if (mine && (emu_handles(nr) || may_open(t, nr, a))) {
             /* made below, without the lock (a slow file system stalls no one else) */
             make = emu_handles(nr) ? 1 : 2;
             pid = t->p->pid;
@@ -1702,6 +1738,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
             if (ans->fd >= 0)
                 close(ans->fd);
             ans->fd = -1;
+            emu_open_undo(1);
         } else if (done) {
             answer = made_result(t, nr, a, ans);
         } else if (answer_at_entry(t, rv)) {
@@ -1721,15 +1758,17 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
 void trace_notif_opened(long fd)
 {
     sup_track_set_ret(fd);
+    emu_open_undo(0);
     LOCK();
     struct proc *p = proc_get(t_undo.pid);
-    if (p)
-        wbit(p, fd, 0); /* a read: its close needs no version */
+    if (p) /* written: its close records the version it leaves (its exit stop is on) */
+        wbit(p, fd, t_undo.wopen);
     UNLOCK();
 }
 
 int trace_notif_open_failed(int err, int lfd, uint64_t id)
 {
+    emu_open_undo(1); /* a file created for it: natively a failed open creates none */
     LOCK();
     sup_track_end(0);
     sup_track_begin();
@@ -1751,6 +1790,7 @@ int trace_notif_open_failed(int err, int lfd, uint64_t id)
 
 void trace_notif_done(int answered)
 {
+    emu_open_undo(!answered);
     sup_track_end(answered);
     if (!answered && (t_undo.fd >= 0 || t_undo.made)) { /* withdrawn: the call will come again */
         LOCK();

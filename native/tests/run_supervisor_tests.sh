@@ -209,13 +209,20 @@ check "RENAME, LINK, UNLINK ENOTDIR, EBADF recorded" sh -c "grep -q '^RENAME .*r
 if [ "${PROVTRACE_NOTIFY:-1}" != 0 ]; then
     check "chmod through a symlink left to the kernel (stepped)" grep -q 'syscall 90 handed to the wait loop' "$W/emul.err"
     check "after a credential call, mkdir left to the kernel (stepped)" grep -q 'syscall 83 handed to the wait loop' "$W/emul.err"
-    check "opens of a FIFO, of /proc/self and O_PATH left to the kernel" \
-        test "$(grep -c 'syscall 257 handed to the wait loop' "$W/emul.err")" = 3
-    check "no other call stepped" sh -c "test \$(grep -c 'handed to the wait loop' '$W/emul.err') -le 10"
+    check "opens left to the kernel: a FIFO, /proc/self, the first for writing, a dangling symlink's target, O_CREAT|O_DIRECTORY, a trailing slash" \
+        test "$(grep -c 'syscall 257 handed to the wait loop' "$W/emul.err")" = 6
+    check "the other opens for writing made by the supervisor (6 files handed over)" \
+        test "$(grep -c 'file opened for writing here' "$W/emul.err")" = 6
+    check "no other call stepped" sh -c "test \$(grep -c 'handed to the wait loop' '$W/emul.err') -le 14"
+    check "a file created for a thread that ran out of fds is not left behind" grep -q '^mode w6 missing$' "$W/emul.out"
 fi
 check "opens for reading recorded with their fd and version" has emul '^OPEN .*ret=4 err=0 fd=-100 a1=0 .* v=[0-9]*:[0-9]*:0:.*"d1/f"'
 check "open of a missing file: ENOENT" has emul '^OPEN .*ret=-1 err=2 .*"missing"'
 check "running out of fds: EMFILE recorded" has emul '^OPEN .*ret=-1 err=24 .*"d1/f"'
+check "a file created for the thread: OPEN with its fd and version" has emul '^OPEN .*ret=7 err=0 fd=-100 a1=577 a2=438 .* v=[0-9]*:[0-9]*:0:.*"w1"'
+check "its writes: CLOSE versions of 3, then 5 bytes" sh -c "grep -q '^CLOSE .*fd=7 .* v=[0-9]*:[0-9]*:3:' '$W/emul.txt' && grep -q '^CLOSE .*fd=7 .* v=[0-9]*:[0-9]*:5:' '$W/emul.txt'"
+check "O_EXCL of an existing file: EEXIST recorded" has emul '^OPEN .*ret=-1 err=17 .*a1=193 .*"w1"'
+check "EMFILE for a create recorded" has emul '^OPEN .*ret=-1 err=24 .*"w6"'
 check "log clean" clean_log emul
 
 echo "11 edges: what the program gets is what it gets natively"

@@ -4,7 +4,8 @@
  * a umask other than the supervisor's, chmod through a symlink, an fd as
  * the start, failures, rename/link/symlink, opens for reading (fd numbers,
  * fd and file flags, /dev/null, a FIFO, /proc/self, O_NOFOLLOW, running
- * out of fds), and a credential call after which the supervisor may no
+ * out of fds), opens for writing (creation under the umask, O_EXCL,
+ * O_TRUNC, O_APPEND, symlinks, running out of fds), and a credential call after which the supervisor may no
  * longer make calls for the process.  Built
  * static; prints what it saw, so that its output under the supervisor can
  * be compared with a native run.
@@ -85,6 +86,67 @@ static void opens(void)
     unlink("fifo");
 }
 
+/* Opens for writing: the supervisor creates or opens the file (with the
+ * process's umask) and hands it over; what it cannot judge goes back to the
+ * kernel.  Run after a first write open (the one that switches the thread's
+ * exit stop on). */
+static void wopens(void)
+{
+    struct stat st;
+    int fd = open("w1", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    opened("w1 created", fd);
+    printf("write %zd\n", write(fd, "abc", 3));
+    close(fd);
+    mode_of("w1");
+    opened("w1 O_EXCL again", open("w1", O_WRONLY | O_CREAT | O_EXCL, 0600));
+    fd = open("w1", O_RDWR | O_APPEND);
+    opened("w1 O_RDWR|O_APPEND", fd);
+    printf("write %zd\n", write(fd, "de", 2));
+    close(fd);
+    stat("w1", &st);
+    printf("w1 size %ld\n", (long)st.st_size);
+    fd = open("w1", O_WRONLY | O_CREAT | O_TRUNC, 0600); /* exists: opened, truncated */
+    opened("w1 O_TRUNC", fd);
+    close(fd);
+    stat("w1", &st);
+    printf("w1 size %ld\n", (long)st.st_size);
+    symlink("w2", "dangling");
+    fd = open("dangling", O_WRONLY | O_CREAT, 0644); /* creates w2 */
+    opened("through a dangling symlink", fd);
+    close(fd);
+    mode_of("w2");
+    opened("dangling O_EXCL", open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644));
+    opened("symlink O_CREAT|O_NOFOLLOW", open("dangling", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644));
+    opened("a directory for writing", open("d1", O_WRONLY));
+    opened("in a missing directory", open("nodir/x", O_WRONLY | O_CREAT, 0644));
+    opened("O_CREAT|O_DIRECTORY", open("w3", O_RDWR | O_CREAT | O_DIRECTORY, 0644));
+    mode_of("w3");
+    opened("/dev/null for writing", open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666));
+    opened("a trailing slash", open("w4/", O_WRONLY | O_CREAT, 0644));
+    int dfd = open("d1", O_RDONLY | O_DIRECTORY);
+    fd = openat(dfd, "w5", O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    opened("openat d1 w5 O_CLOEXEC", fd);
+    close(fd);
+    close(dfd);
+    mode_of("d1/w5");
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit few = {16, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &few);
+    int got[64], k = 0, last = 0;
+    while (k < 64 && (last = open("w1", O_RDONLY)) >= 0)
+        got[k++] = last;
+    opened("w6 out of fds", open("w6", O_WRONLY | O_CREAT, 0644));
+    while (k > 0)
+        close(got[--k]);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    mode_of("w6"); /* natively never created */
+    unlink("w1");
+    unlink("w2");
+    unlink("dangling");
+    unlink("d1/w5");
+}
+
 int main(void)
 {
     umask(077);
@@ -114,6 +176,7 @@ int main(void)
     show("rmdir d1 (not empty)", rmdir("d1"));
     show("unlinkat bad dirfd", unlinkat(999, "x", 0));
     opens();
+    wopens();
     show("setresuid to the same ids", syscall(SYS_setresuid, -1, -1, -1));
     show("mkdir d2", mkdir("d2", 0755));
     mode_of("d2");
