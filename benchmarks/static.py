@@ -12,8 +12,9 @@ Workloads
   static_exec_loop  bash loop of 2,000 `busybox true` (static): one lazy request to the
                     persistent supervisor per exec (target <= 1.5x native)
   static_files      static busybox extracting, copying and deleting a 2,000-file tree:
-                    every file call traced by ptrace (target: >= 2x faster than
-                    `strace -f --seccomp-bpf` on the same workload)
+                    every file call handed to the supervisor (target: >= 2x faster than
+                    `strace -f --seccomp-bpf` on the same workload; see the README for
+                    why the file system under --dir matters here)
   dyn_exec_loop     bash loop of 2,000 /bin/true (dynamic): no ptrace involved
   dyn_files         GNU tar/cp/rm on the same tree (dynamic): no ptrace involved
 Configurations
