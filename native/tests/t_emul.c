@@ -46,6 +46,27 @@ static void opened(const char *what, int fd)
            (unsigned)fcntl(fd, F_GETFL));
 }
 
+/* With at most 16 fds: open path until none is left, then call then() (if
+ * given) before closing them again. */
+static void out_of_fds(const char *path, void (*then)(void))
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    struct rlimit few = {16, rl.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &few);
+    int got[64], k = 0, last = 0;
+    while (k < 64 && (last = open(path, O_RDONLY)) >= 0)
+        got[k++] = last;
+    printf("out of fds after %d: %s\n", k, last < 0 ? strerror(errno) : "no");
+    if (then)
+        then();
+    while (k > 0)
+        close(got[--k]);
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void create_w6(void) { opened("w6 out of fds", open("w6", O_WRONLY | O_CREAT, 0644)); }
+
 /* Opens for reading: the supervisor opens the file and hands it over. */
 static void opens(void)
 {
@@ -72,17 +93,7 @@ static void opens(void)
     char *pid = strstr(st, "\nPid:");
     printf("/proc/self/status is mine: %d\n", pid && atoi(pid + 5) == getpid());
     close(fd);
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct rlimit few = {16, rl.rlim_max};
-    setrlimit(RLIMIT_NOFILE, &few);
-    int got[64], k = 0, last = 0;
-    while (k < 64 && (last = open("d1/f", O_RDONLY)) >= 0)
-        got[k++] = last;
-    printf("out of fds after %d: %s\n", k, last < 0 ? strerror(errno) : "no");
-    while (k > 0)
-        close(got[--k]);
-    setrlimit(RLIMIT_NOFILE, &rl);
+    out_of_fds("d1/f", NULL);
     unlink("fifo");
 }
 
@@ -129,17 +140,7 @@ static void wopens(void)
     close(fd);
     close(dfd);
     mode_of("d1/w5");
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
-    struct rlimit few = {16, rl.rlim_max};
-    setrlimit(RLIMIT_NOFILE, &few);
-    int got[64], k = 0, last = 0;
-    while (k < 64 && (last = open("w1", O_RDONLY)) >= 0)
-        got[k++] = last;
-    opened("w6 out of fds", open("w6", O_WRONLY | O_CREAT, 0644));
-    while (k > 0)
-        close(got[--k]);
-    setrlimit(RLIMIT_NOFILE, &rl);
+    out_of_fds("w1", create_w6);
     mode_of("w6"); /* natively never created */
     unlink("w1");
     unlink("w2");
