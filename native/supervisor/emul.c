@@ -311,24 +311,25 @@ static int side_open(struct side *s, int pid, int tid, int cwdfd, long dirfd, co
 
 /* ---------------------------------------------------------------- what */
 
-/* Set the process's umask in this thread (whose fs context is its own):
- * 0, or -1.  Read from /proc/PID/status each time (a program may change
- * it between any two calls), through an fd kept for the last process
- * asked about (a dead one's file fails: it is opened anew). */
-static int umask_of(int pid)
+/* Set thread tid's umask (of process pid) in this thread (whose fs context
+ * is its own): 0, or -1.  Read from /proc/PID/task/TID/status each time (a
+ * program may change it between any two calls; a thread that unshared its
+ * fs context has its own), through an fd kept for the last thread asked
+ * about (a dead one's file fails: it is opened anew). */
+static int umask_of(int pid, int tid)
 {
-    static __thread int fd = -1, fd_pid;
+    static __thread int fd = -1, fd_tid;
     char buf[4096];
     if (!t_fs_private)
         return -1;
     for (int tries = 0; tries < 2; tries++) {
-        if (fd < 0 || fd_pid != pid) {
+        if (fd < 0 || fd_tid != tid) {
             char path[64];
             if (fd >= 0)
                 close(fd);
-            snprintf(path, sizeof path, "/proc/%d/status", pid);
+            snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid, tid);
             fd = open(path, O_RDONLY | O_CLOEXEC);
-            fd_pid = pid;
+            fd_tid = tid;
             if (fd < 0)
                 return -1;
         }
@@ -463,7 +464,7 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
         struct stat st;
         if (fstatat(x.dir, x.last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             res = -EEXIST; /* what mkdir says of any existing name, whatever the umask */
-        } else if (umask_of(pid) == 0) {
+        } else if (umask_of(pid, tid) == 0) {
             res = RES(mkdirat(x.dir, x.last, (mode_t)(nr == SYS_mkdir ? a[1] : a[2])));
         } else {
             side_close(&x);
@@ -573,9 +574,12 @@ static int own_open_error(int e, int flags)
 }
 
 /* Created by the last emu_open of this thread (a file it must not leave
- * behind if the thread does not get it: undone by emu_open_undo). */
+ * behind if the thread does not get it: undone by emu_open_undo, if the
+ * name still is that file). */
 static __thread int t_made_dir = -1;
 static __thread char t_made_name[NAME_MAX + 1];
+static __thread dev_t t_made_dev;
+static __thread ino_t t_made_ino;
 
 static void made_forget(void)
 {
@@ -586,7 +590,9 @@ static void made_forget(void)
 
 void emu_open_undo(int remove)
 {
-    if (remove && t_made_dir >= 0)
+    struct stat st;
+    if (remove && t_made_dir >= 0 && fstatat(t_made_dir, t_made_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        st.st_dev == t_made_dev && st.st_ino == t_made_ino)
         unlinkat(t_made_dir, t_made_name, 0);
     made_forget();
 }
@@ -594,7 +600,7 @@ void emu_open_undo(int remove)
 /* O_CREAT: create the name for the thread (O_EXCL, with its umask): 1 when
  * done (*fd, or *rv its error), 2 when the name exists (and O_EXCL was not
  * asked: the file is then opened as it is), 0 when it cannot be made here. */
-static int create(int pid, int start, const char *path, int flags, mode_t mode, int *fd, long *rv)
+static int create(int pid, int tid, int start, const char *path, int flags, mode_t mode, int *fd, long *rv)
 {
     int dir;
     const char *last;
@@ -608,19 +614,27 @@ static int create(int pid, int start, const char *path, int flags, mode_t mode, 
     struct stat st;
     if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2; /* (no umask needed) */
-    } else if (strlen(last) <= NAME_MAX && umask_of(pid) == 0) {
+    } else if (strlen(last) <= NAME_MAX && umask_of(pid, tid) == 0) {
         int f = openat(dir, last, (flags & PT_VALID_OPEN_FLAGS) | O_EXCL | O_CLOEXEC, mode);
         int e = errno;
-        if (f >= 0) {
+        if (f >= 0 && fstat(f, &st) == 0) {
             *fd = f;
             t_made_dir = dir != start ? dir : fcntl(dir, F_DUPFD_CLOEXEC, 0);
+            t_made_dev = st.st_dev;
+            t_made_ino = st.st_ino;
             dir = start; /* (kept) */
             strcpy(t_made_name, last);
             ok = 1;
+        } else if (f >= 0) {
+            close(f); /* (cannot happen: fstat of an fd just opened) */
         } else if (e == EEXIST) {
             ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2;
-        } else if (e == ENOENT || e == ENOTDIR || own_open_error(e, flags)) {
-            *rv = -e; /* (ENOENT: its directory was removed meanwhile) */
+        } else if (e == ENOENT || e == ENOTDIR || own_open_error(e, flags) ||
+                   fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            /* (ENOENT: its directory was removed meanwhile; a name there now: the
+             * file was made and then not opened, EINVAL for O_DIRECT say, as
+             * natively) */
+            *rv = -e;
             ok = 1;
         }
     }
@@ -652,7 +666,7 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
             *rv = r;
         return r < 0;
     }
-    int ok = (flags & O_CREAT) ? create(pid, start, path, flags, mode, fd, rv) : 2;
+    int ok = (flags & O_CREAT) ? create(pid, tid, start, path, flags, mode, fd, rv) : 2;
     if (ok != 2) {
         struct stat st;
         if (*fd >= 0 && fstat(*fd, &st) == 0)
@@ -677,6 +691,9 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
     } else if (fstat(pfd, &st) == 0 && !in_proc(pfd, st.st_dev)) {
         if (S_ISLNK(st.st_mode)) {
             *rv = -ELOOP; /* O_NOFOLLOW met a symlink */
+            ok = 1;
+        } else if (S_ISDIR(st.st_mode) && (flags & O_CREAT)) {
+            *rv = -EISDIR; /* whatever the access mode */
             ok = 1;
         } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
                    (S_ISCHR(st.st_mode) && harmless_dev(st.st_rdev))) {

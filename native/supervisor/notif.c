@@ -53,17 +53,19 @@ static int *g_q, g_qn, g_qcap, g_idle;
 
 int notif_enabled(void) { return g_on; }
 
-/* What the notifications rely on: FLAG_CONTINUE (5.5), ADDFD (5.9) with
- * SEND (5.14), POLLHUP of an unused filter, and the filters' killable wait
- * (5.19, without which wrappers fall back to RET_TRACE anyway). */
-static int kernel_ok(void)
+static int kernel_at_least(int want_major, int want_minor)
 {
     struct utsname u;
     int major = 0, minor = 0;
     if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
         return 0;
-    return major > 5 || (major == 5 && minor >= 19);
+    return major > want_major || (major == want_major && minor >= want_minor);
 }
+
+/* What the notifications rely on: FLAG_CONTINUE (5.5), ADDFD (5.9) with
+ * SEND (5.14), POLLHUP of an unused filter, and the filters' killable wait
+ * (5.19, without which wrappers fall back to RET_TRACE anyway). */
+static int kernel_ok(void) { return kernel_at_least(5, 19); }
 
 static int spawn(void *(*fn)(void *), void *arg)
 {
@@ -81,25 +83,30 @@ static int spawn(void *(*fn)(void *), void *arg)
     return rc;
 }
 
-/* Wake-ups of listener fd on the caller's CPU; 1 if the kernel has them. */
+/* Wake-ups of listener fd on the caller's CPU (Linux 6.6); then 1 if a
+ * blocked RECV also returns at the filter's end (6.11: serve()). */
 static int sync_wake(int fd)
 {
-    return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+    static int recv_ends = -1;
+    if (recv_ends < 0)
+        recv_ends = kernel_at_least(6, 11);
+    ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+    return recv_ends;
 }
 
 /* Answer one listener's notifications until no process uses its filter.
- * sync: the listener wakes us on the caller's CPU (Linux 6.6), where a
- * blocked RECV also returns when the filter's last user is gone; before,
- * only poll reported that (POLLHUP), so each RECV waits behind a poll. */
-static void serve(int fd, int sync)
+ * recv_ends: a blocked RECV returns when the filter's last user is gone
+ * (Linux 6.11); before, only poll reported that (POLLHUP), so each RECV
+ * waits behind a poll. */
+static void serve(int fd, int recv_ends)
 {
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
     for (;;) {
         struct pollfd pf = {fd, POLLIN, 0};
-        if (!sync && poll(&pf, 1, -1) < 0 && errno != EINTR)
+        if (!recv_ends && poll(&pf, 1, -1) < 0 && errno != EINTR)
             return;
-        if (!sync && !(pf.revents & POLLIN)) {
+        if (!recv_ends && !(pf.revents & POLLIN)) {
             if (pf.revents & (POLLHUP | POLLERR | POLLNVAL))
                 return;
             continue;
@@ -117,7 +124,7 @@ static void serve(int fd, int sync)
             SUP_DEBUG("notification listener %d: %s", fd, strerror(errno));
             return;
         }
-        struct notif_answer ans = {0, -1, 0};
+        struct notif_answer ans = {0, -1, 0, 0};
         int how = NOTIF_CONTINUE;
         if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
             how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args, fd,
@@ -130,7 +137,9 @@ static void serve(int fd, int sync)
             struct seccomp_notif_addfd add;
             memset(&add, 0, sizeof add);
             add.id = req.id;
-            add.flags = SECCOMP_ADDFD_FLAG_SEND;
+            /* a file opened for writing is known as such before the thread runs on
+             * (it may write and exit at once: its version is taken at that exit) */
+            add.flags = ans.written ? 0 : SECCOMP_ADDFD_FLAG_SEND;
             add.srcfd = (uint32_t)ans.fd;
             add.newfd_flags = ans.cloexec ? O_CLOEXEC : 0;
             long got = ioctl(fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
@@ -138,7 +147,12 @@ static void serve(int fd, int sync)
             close(ans.fd);
             if (got >= 0) {
                 trace_notif_opened(got);
-                trace_notif_done(1);
+                if (ans.written) {
+                    resp.val = got;
+                    trace_notif_done(ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0);
+                } else {
+                    trace_notif_done(1);
+                }
                 continue;
             }
             if (e == ENOENT || e == ESRCH) { /* withdrawn (or it died): the open will come again */

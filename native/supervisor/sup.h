@@ -105,6 +105,8 @@ enum { NOTIF_HOLD = 0, NOTIF_CONTINUE = 1, NOTIF_RESULT = 2, NOTIF_ADDFD = 3 };
 struct notif_answer {
     long rv;
     int fd, cloexec;
+    int written; /* ... opened for writing: handed over first, answered after
+                    trace_notif_opened() (the thread must not run before) */
 };
 int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
                 struct notif_answer *ans);

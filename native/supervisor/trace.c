@@ -38,6 +38,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/user.h>
@@ -1444,21 +1445,31 @@ static void on_death(struct thr *t, int status)
 }
 
 /* A notified open (stopped with the registers r) that could not have been
- * interrupted natively: its path names a regular file, a directory or
- * nothing yet (O_CREAT makes a regular file).  A FIFO, a socket or a device
- * may make an open wait natively, and such a wait can end in EINTR. */
+ * interrupted natively.  Only a FIFO opened without O_NONBLOCK and a device
+ * other than /dev/null, zero, full, random and urandom may make an open
+ * wait, and such a wait can end in EINTR; everything else (a regular file,
+ * a directory, a socket, nothing yet, O_PATH) never waits. */
 static int open_never_waits(struct thr *t, const struct user_regs_struct *r)
 {
     int at_ = r->orig_rax == SYS_openat;
+    long flags = (long)(at_ ? r->rdx : r->rsi);
     char path[PATH_MAX], where[PATH_MAX];
     int whole = 0, base;
     struct stat st;
+    if (flags & O_PATH)
+        return 1;
     if (mem_str_whole(t->tid, at_ ? r->rsi : r->rdi, path, sizeof path, &whole) < 0 || !whole ||
         !tracee_at(&base, where, sizeof where, t, at_ ? (long)(int)r->rdi : AT_FDCWD, path))
         return 0;
     if (fstatat(base, where, &st, 0) != 0)
         return errno == ENOENT || errno == ENOTDIR;
-    return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+    if (S_ISFIFO(st.st_mode))
+        return (flags & O_NONBLOCK) != 0;
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+               (minor(st.st_rdev) == 3 || minor(st.st_rdev) == 5 || minor(st.st_rdev) == 7 ||
+                minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9);
+    return 1;
 }
 
 /* A signal came while the thread waited for the supervisor's answer to a
@@ -1607,7 +1618,7 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
     if (ans->fd >= 0) { /* recorded now, its fd number patched in when known */
         long flags = (long)(nr == SYS_openat ? a[2] : a[1]);
         ans->cloexec = (flags & O_CLOEXEC) != 0;
-        t_undo.wopen = (flags & O_ACCMODE) != O_RDONLY;
+        t_undo.wopen = ans->written = (flags & O_ACCMODE) != O_RDONLY;
         if (t_undo.wopen)
             SUP_DEBUG("%d: file opened for writing here (syscall %ld)", t->tid, nr);
         open_result(t, 0, 0, &t_ver, 1);
@@ -1624,16 +1635,17 @@ static int made_result(struct thr *t, long nr, const uint64_t a[6], struct notif
 }
 
 /* May the supervisor make this open (SYS_open, SYS_openat) for t?  One for
- * writing only when t has its exit stop: a file still open for writing
- * when it exits gets its version then, and only the wait loop can switch
- * that stop on, at a ptrace stop (a thread without it takes the wait loop's
- * way once: the fallback's stop switches it on). */
+ * writing only when t is the process's main thread and has its exit stop:
+ * files still open for writing get their versions at that stop
+ * (on_exit_event), and only the wait loop can switch it on, at a ptrace
+ * stop (a main thread without it takes the wait loop's way once: the
+ * fallback's stop switches it on; other threads always do). */
 static int may_open(const struct thr *t, long nr, const uint64_t a[6])
 {
     if (nr != SYS_open && nr != SYS_openat)
         return 0;
     long flags = (long)(nr == SYS_openat ? a[2] : a[1]);
-    return !(flags & PT_OPEN_WRITE_FLAGS) || (!t->p->lazy && t->exit_stop);
+    return !(flags & PT_OPEN_WRITE_FLAGS) || (!t->p->lazy && t->exit_stop && t->tid == t->p->pid);
 }
 
 /* Is the thread still waiting for this notification's answer? */

@@ -83,8 +83,16 @@ int main(int argc, char **argv)
         int restart = !strcmp(mode, "redo");
         timer(restart, 200);
         int bad = 0, eintr = 0;
+        mkfifo("ff", 0600);
         for (int i = 0; i < 3000; i++) {
-            int fd = open("/etc/hostname", O_RDONLY);
+            /* opens that never wait natively: a file, /dev/null, a FIFO with
+             * O_NONBLOCK, a file created for writing */
+            static const struct {
+                const char *path;
+                int flags;
+            } opens[] = {{"/etc/hostname", O_RDONLY}, {"/dev/null", O_RDONLY},
+                         {"ff", O_RDONLY | O_NONBLOCK}, {"wf", O_WRONLY | O_CREAT | O_TRUNC}};
+            int fd = open(opens[i % 4].path, opens[i % 4].flags, 0644);
             eintr += fd < 0 && errno == EINTR;
             eintr += fd >= 0 && close(fd) < 0 && errno == EINTR;
             eintr += stat("/etc/hostname", &st) < 0 && errno == EINTR;
@@ -92,6 +100,8 @@ int main(int argc, char **argv)
             bad += rmdir("dd") != 0;
         }
         timer(restart, 0);
+        unlink("ff");
+        unlink("wf");
         printf("%s: EINTR %d, mkdir/rmdir failed %d (%s)\n", mode, eintr, bad, hits > 0 ? "signals came" : "no signal");
     } else if (!strcmp(mode, "tcwd")) {
         mkdir("sub", 0755);

@@ -129,6 +129,8 @@ static void wopens(void)
     opened("dangling O_EXCL", open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644));
     opened("symlink O_CREAT|O_NOFOLLOW", open("dangling", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644));
     opened("a directory for writing", open("d1", O_WRONLY));
+    opened("a directory O_RDONLY|O_CREAT", open("d1", O_RDONLY | O_CREAT, 0644));
+    opened("a symlink to a directory O_CREAT", open("ln", O_WRONLY | O_CREAT, 0644));
     opened("in a missing directory", open("nodir/x", O_WRONLY | O_CREAT, 0644));
     opened("O_CREAT|O_DIRECTORY", open("w3", O_RDWR | O_CREAT | O_DIRECTORY, 0644));
     mode_of("w3");
