@@ -543,7 +543,7 @@ static int in_proc(int fd, dev_t dev)
     return 0;
 }
 
-static int harmless_dev(dev_t rdev)
+int emu_harmless_dev(dev_t rdev)
 {
     /* /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom */
     return major(rdev) == 1 && (minor(rdev) == 3 || minor(rdev) == 5 || minor(rdev) == 7 ||
@@ -598,9 +598,11 @@ void emu_open_undo(int remove)
 }
 
 /* O_CREAT: create the name for the thread (O_EXCL, with its umask): 1 when
- * done (*fd, or *rv its error), 2 when the name exists (and O_EXCL was not
- * asked: the file is then opened as it is), 0 when it cannot be made here. */
-static int create(int pid, int tid, int start, const char *path, int flags, mode_t mode, int *fd, long *rv)
+ * done (*fd and its version *v, or *rv its error), 2 when the name exists
+ * (and O_EXCL was not asked: the file is then opened as it is), 0 when it
+ * cannot be made here. */
+static int create(int pid, int tid, int start, const char *path, int flags, mode_t mode, int *fd,
+                  struct pt_version *v, long *rv)
 {
     int dir;
     const char *last;
@@ -619,6 +621,7 @@ static int create(int pid, int tid, int start, const char *path, int flags, mode
         int e = errno;
         if (f >= 0 && fstat(f, &st) == 0) {
             *fd = f;
+            ptw_version_of(&st, v);
             t_made_dir = dir != start ? dir : fcntl(dir, F_DUPFD_CLOEXEC, 0);
             t_made_dev = st.st_dev;
             t_made_ino = st.st_ino;
@@ -666,13 +669,8 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
             *rv = r;
         return r < 0;
     }
-    int ok = (flags & O_CREAT) ? create(pid, tid, start, path, flags, mode, fd, rv) : 2;
+    int ok = (flags & O_CREAT) ? create(pid, tid, start, path, flags, mode, fd, v, rv) : 2;
     if (ok != 2) {
-        struct stat st;
-        if (*fd >= 0 && fstat(*fd, &st) == 0)
-            ptw_version_of(&st, v);
-        else if (*fd >= 0)
-            memset(v, 0, sizeof *v);
         start_close(start, cwdfd);
         return ok;
     }
@@ -696,7 +694,7 @@ int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char
             *rv = -EISDIR; /* whatever the access mode */
             ok = 1;
         } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
-                   (S_ISCHR(st.st_mode) && harmless_dev(st.st_rdev))) {
+                   (S_ISCHR(st.st_mode) && emu_harmless_dev(st.st_rdev))) {
             /* now the open itself (open() ignores flag bits openat2 refuses) */
             struct open_how how = {.flags = (uint64_t)((flags & PT_VALID_OPEN_FLAGS & ~O_CREAT) | O_CLOEXEC),
                                    .resolve = RESOLVE_NO_MAGICLINKS};

@@ -137,6 +137,8 @@ int emu_run(int pid, int cwdfd, int tid, long nr, const uint64_t *a, const char 
 int emu_open(int pid, int tid, int cwdfd, long nr, const uint64_t *a, const char *path, int *fd,
              struct pt_version *v, long *rv);
 void emu_open_undo(int remove);
+/* /dev/null, zero, full, random or urandom: opening one never waits or acts. */
+int emu_harmless_dev(dev_t rdev);
 
 /* ---- notif.c */
 int notif_start(void);   /* 0: notify filters are in use (kernel >= 5.5) */

@@ -38,7 +38,6 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/user.h>
@@ -1466,9 +1465,7 @@ static int open_never_waits(struct thr *t, const struct user_regs_struct *r)
     if (S_ISFIFO(st.st_mode))
         return (flags & O_NONBLOCK) != 0;
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-        return S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
-               (minor(st.st_rdev) == 3 || minor(st.st_rdev) == 5 || minor(st.st_rdev) == 7 ||
-                minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9);
+        return S_ISCHR(st.st_mode) && emu_harmless_dev(st.st_rdev);
     return 1;
 }
 
