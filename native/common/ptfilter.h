@@ -78,7 +78,7 @@
         SYS_setns, SYS_unlink, SYS_unlinkat, SYS_rmdir, SYS_mkdir, SYS_mkdirat, SYS_rename,     \
         SYS_renameat, SYS_renameat2, SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,          \
         SYS_chmod, SYS_fchmodat, SYS_chown, SYS_lchown, SYS_fchownat, SYS_utimensat,            \
-        PT_CRED_SYSCALLS
+        PT_SEEN_SYSCALLS
 
 #ifndef SYS_landlock_restrict_self
 #define SYS_landlock_restrict_self 446
@@ -89,6 +89,9 @@
 #define PT_CRED_SYSCALLS                                                                         \
     SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setgroups, SYS_setresuid,           \
         SYS_setresgid, SYS_setfsuid, SYS_setfsgid, SYS_capset, SYS_landlock_restrict_self
+/* Seen by notify filters only: those, and umask (the supervisor keeps each
+ * process's umask for the files it creates for it). */
+#define PT_SEEN_SYSCALLS PT_CRED_SYSCALLS, SYS_umask
 
 #define PTF_MAX 160 /* instructions; the program is about 70 */
 
@@ -226,13 +229,13 @@ static inline int ptf_notified(long nr) { return PTF_LISTED(nr, PT_NOTIFY_SYSCAL
 static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
 {
     int notify = kind != PT_FILTER_TRACE, lazy = kind == PT_FILTER_LAZY;
-    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl, PT_CRED_SYSCALLS,
+    unsigned nr[] = {PT_TRACED_SYSCALLS, SYS_newfstatat, SYS_statx, SYS_fcntl, PT_SEEN_SYSCALLS,
                      PT_LAZY_SYSCALLS};
     int n = (int)(sizeof nr / sizeof *nr);
     if (!lazy)
         n -= (int)(sizeof((unsigned[]){PT_LAZY_SYSCALLS}) / sizeof(unsigned));
-    if (!notify) /* the credential calls matter to notify filters only */
-        n -= (int)(sizeof((unsigned[]){PT_CRED_SYSCALLS}) / sizeof(unsigned));
+    if (!notify) /* the credential and umask calls matter to notify filters only */
+        n -= (int)(sizeof((unsigned[]){PT_SEEN_SYSCALLS}) / sizeof(unsigned));
     for (int i = 1; i < n; i++) /* insertion sort: tiny, and no libc needed */
         for (int j = i; j > 0 && nr[j - 1] > nr[j]; j--) {
             unsigned t = nr[j];

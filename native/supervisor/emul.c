@@ -25,7 +25,8 @@
  *     block or act for the wrong process; a file is created only where
  *     nothing is (O_EXCL), and removed again if the thread does not get it;
  *   - mkdir and creating opens use the process's umask (read from
- *     /proc/PID/status and set in this thread, whose fs context is its own:
+ *     /proc/PID/status once, then kept by the caller, who sees its umask
+ *     calls, and set in this thread, whose fs context is its own:
  *     emu_thread_init).
  * Anything else is "cannot" (0): the caller lets the kernel do the call and
  * steps the thread to its exit stop instead.
@@ -311,18 +312,32 @@ static int side_open(struct side *s, int pid, int tid, int cwdfd, long dirfd, co
 
 /* ---------------------------------------------------------------- what */
 
+/* The umask of the process the next call is made for, when known (-1:
+ * read it from /proc), and the one read then (-1: none was read). */
+static __thread int t_umask_hint = -1, t_umask_seen = -1;
+static __thread int t_umask_now = -1; /* this thread's own (-1: as inherited) */
+
+void emu_umask_hint(int um)
+{
+    t_umask_hint = um;
+    t_umask_seen = -1;
+}
+
+int emu_umask_seen(void) { return t_umask_seen; }
+
 /* Set thread tid's umask (of process pid) in this thread (whose fs context
- * is its own): 0, or -1.  Read from /proc/PID/task/TID/status each time (a
- * program may change it between any two calls; a thread that unshared its
- * fs context has its own), through an fd kept for the last thread asked
- * about (a dead one's file fails: it is opened anew). */
+ * is its own): 0, or -1.  The caller's hint when it has one; else read
+ * from /proc/PID/task/TID/status (a thread that unshared its fs context has
+ * its own), through an fd kept for the last thread asked about (a dead
+ * one's file fails: it is opened anew). */
 static int umask_of(int pid, int tid)
 {
     static __thread int fd = -1, fd_tid;
     char buf[4096];
     if (!t_fs_private)
         return -1;
-    for (int tries = 0; tries < 2; tries++) {
+    int um = t_umask_hint;
+    for (int tries = 0; um < 0 && tries < 2; tries++) {
         if (fd < 0 || fd_tid != tid) {
             char path[64];
             if (fd >= 0)
@@ -337,16 +352,21 @@ static int umask_of(int pid, int tid)
         if (n > 0) {
             buf[n] = 0;
             const char *u = strstr(buf, "\nUmask:");
-            unsigned long um = u ? strtoul(u + 7, NULL, 8) : 01000;
-            if (um > 0777)
+            unsigned long v = u ? strtoul(u + 7, NULL, 8) : 01000;
+            if (v > 0777)
                 return -1;
-            umask((mode_t)um);
-            return 0;
+            um = t_umask_seen = (int)v;
+        } else {
+            close(fd);
+            fd = -1;
         }
-        close(fd);
-        fd = -1;
     }
-    return -1;
+    if (um < 0)
+        return -1;
+    if (um != t_umask_now)
+        umask((mode_t)um);
+    t_umask_now = um;
+    return 0;
 }
 
 static long res_of(long r) { return r < 0 ? -errno : r; } /* the raw result: value or -errno */
@@ -614,9 +634,12 @@ static int create(int pid, int tid, int start, const char *path, int flags, mode
     }
     int ok = 0;
     struct stat st;
-    if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2; /* (no umask needed) */
-    } else if (strlen(last) <= NAME_MAX && umask_of(pid, tid) == 0) {
+    if (strlen(last) > NAME_MAX || umask_of(pid, tid) != 0) {
+        /* cannot be made here; a name that exists is opened as it is */
+        if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2;
+    } else {
+        /* (an existing name, even a dangling symlink, says EEXIST first) */
         int f = openat(dir, last, (flags & PT_VALID_OPEN_FLAGS) | O_EXCL | O_CLOEXEC, mode);
         int e = errno;
         if (f >= 0 && fstat(f, &st) == 0) {

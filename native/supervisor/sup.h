@@ -123,6 +123,10 @@ void trace_prime(int pid);
 
 /* ---- emul.c */
 void emu_thread_init(void); /* a notification thread: its own umask */
+/* The umask of the process the next call is made for (-1: unknown, read
+ * from /proc), and after the call the one that was read (-1: none). */
+void emu_umask_hint(int um);
+int emu_umask_seen(void);
 int emu_handles(long nr);
 int emu_allowed(int pid); /* same user namespace, credentials and LSM label as ours */
 int emu_no_lsm(void);     /* we have no LSM label (nothing an exec could change) */

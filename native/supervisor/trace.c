@@ -75,6 +75,13 @@ unsigned long sup_seize_options(void)
 
 /* ---------------------------------------------------------------- tables */
 
+/* An O_PATH fd of a process's cwd, shared with the calls being made for
+ * it without the lock (refs: the process's own, and one per such call;
+ * changed under the lock). */
+struct cwdref {
+    int fd, refs;
+};
+
 struct proc {
     int pid, ppid;
     int logging; /* 1: we write this image's records */
@@ -94,8 +101,11 @@ struct proc {
     int lazy, lazy_token, unseizable;
     int lazy_filter; /* its filter is a lazy one (inherited, kept across exec) */
     uint64_t lazy_key; /* pt_lazy_key of the program (seized: remembered in the header) */
-    int cwd_fd;    /* O_PATH fd of its cwd for our look-ups (-1: not open) ... */
-    int cwd_nocache; /* ... never kept: it shares its cwd with another process */
+    struct cwdref *cwd; /* its cwd for our look-ups (NULL: not open) ... */
+    int cwd_nocache; /* ... never kept: it shares its cwd with another process
+                      * (or a thread of it has a cwd of its own); then its umask
+                      * is not kept either */
+    int umask;       /* its umask as last seen (a umask call is notified), -1: unknown */
     dev_t exe_dev;
     ino_t exe_ino;
     struct proc *next;
@@ -166,7 +176,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->emu = from ? from->emu : 0;
     p->unseizable = from ? from->unseizable : 0;
     p->lazy_filter = from ? from->lazy_filter : 0;
-    p->cwd_fd = -1;
+    p->umask = from ? from->umask : -1;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
         if (p->wbits) {
@@ -179,6 +189,8 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     return p;
 }
 
+static void cwd_forget(struct proc *p);
+
 static void proc_del(struct proc *p)
 {
     struct proc **pp = &g_procs[(unsigned)p->pid % NB];
@@ -187,8 +199,7 @@ static void proc_del(struct proc *p)
     if (*pp)
         *pp = p->next;
     free(p->wbits);
-    if (p->cwd_fd >= 0)
-        close(p->cwd_fd);
+    cwd_forget(p);
     free(p);
 }
 
@@ -196,19 +207,31 @@ static void proc_del(struct proc *p)
  * /proc/PID/cwd, forgotten when it changes directory), or -1. */
 static int cwd_fd(struct proc *p)
 {
-    if (p->cwd_fd < 0 && !p->cwd_nocache) {
+    if (!p->cwd && !p->cwd_nocache) {
         char path[64];
         proc_path(path, p->pid, "cwd", -1);
-        p->cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 && !(p->cwd = malloc(sizeof *p->cwd)))
+            close(fd);
+        else if (fd >= 0)
+            *p->cwd = (struct cwdref){fd, 1};
     }
-    return p->cwd_fd;
+    return p->cwd ? p->cwd->fd : -1;
+}
+
+/* One user fewer of c (the last closes it). */
+static void cwd_put(struct cwdref *c)
+{
+    if (c && --c->refs == 0) {
+        close(c->fd);
+        free(c);
+    }
 }
 
 static void cwd_forget(struct proc *p)
 {
-    if (p->cwd_fd >= 0)
-        close(p->cwd_fd);
-    p->cwd_fd = -1;
+    cwd_put(p->cwd);
+    p->cwd = NULL;
 }
 
 static struct thr *thr_get(int tid)
@@ -295,9 +318,7 @@ static void adopt(int tid, int pid, int ppid)
 static void new_image(struct proc *p)
 {
     p->routed = 0;
-    if (p->cwd_fd >= 0) /* it may have moved while we did not look */
-        close(p->cwd_fd);
-    p->cwd_fd = -1;
+    cwd_forget(p); /* it may have moved while we did not look */
     free(p->wbits);
     p->wbits = NULL;
     p->wwords = 0;
@@ -660,7 +681,7 @@ static int tracee_at(int *base, char *buf, size_t cap, const struct thr *t, long
         else
             n = snprintf(buf, cap, "%s", path);
     } else if ((int)dirfd == AT_FDCWD && cwd_fd(t->p) >= 0) {
-        *base = t->p->cwd_fd;
+        *base = t->p->cwd->fd;
         n = snprintf(buf, cap, "%s", path);
     } else if ((int)dirfd == AT_FDCWD) { /* the thread's own cwd (it may have one of its own) */
         n = snprintf(buf, cap, "/proc/%d/task/%d/cwd/%s", P(t), t->tid, path);
@@ -1297,8 +1318,8 @@ static void on_fork(struct thr *t, int ev)
         }
     }
     struct proc *pp = t->p;
-    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) {
-        pp->cwd_nocache = 1; /* two processes, one cwd: keep no fd of it */
+    if (!(flags & CLONE_FS) != !(flags & CLONE_THREAD)) {
+        pp->cwd_nocache = 1; /* two processes, one cwd (or a thread with a cwd of its own) */
         cwd_forget(pp);
     }
     if (flags & CLONE_THREAD) {
@@ -1672,6 +1693,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     static __thread char s1[SLEN], s2[SLEN]; /* the paths, for a call made without the lock */
     long *rv = &ans->rv;
     int make = 0, pid = 0, cwd = -1; /* make: 1 emu_run, 2 emu_open */
+    struct cwdref *cwdr = NULL;       /* (cwd is its fd, lent while the call is made) */
     int has1 = 0, has2 = 0;
     LOCK();
     struct thr *t = thr_get(tid);
@@ -1687,6 +1709,8 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     t_undo.pid = t->p->pid;
     ans->fd = -1;
     sup_track_begin();
+    if (nr == SYS_umask && !t->p->cwd_nocache) /* (the call never fails) */
+        t->p->umask = (int)(a[0] & 0777);
     if (nr == SYS_landlock_restrict_self) /* its children too, wherever they go */
         __atomic_fetch_or(&sup_hdr()->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
     if (PTF_LISTED(nr, PT_CRED_SYSCALLS)) {
@@ -1718,7 +1742,12 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
             /* made below, without the lock (a slow file system stalls no one else) */
             make = emu_handles(nr) ? 1 : 2;
             pid = t->p->pid;
-            cwd = cwd_fd(t->p) >= 0 ? fcntl(t->p->cwd_fd, F_DUPFD_CLOEXEC, 0) : -1;
+            if (cwd_fd(t->p) >= 0) {
+                cwdr = t->p->cwd;
+                cwdr->refs++;
+                cwd = cwdr->fd;
+            }
+            emu_umask_hint(t->p->cwd_nocache ? -1 : t->p->umask);
             if ((has1 = t->whole1)) /* a cut path is never acted on */
                 memcpy(s1, t->s1, SLEN);
             if ((has2 = t->whole2))
@@ -1739,10 +1768,11 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
         int done = make == 1 ? still_valid(lfd, id) && emu_run(pid, cwd, tid, nr, a, has1 ? s1 : NULL,
                                                            has2 ? s2 : NULL, rv)
                              : emu_open(pid, tid, cwd, nr, a, has1 ? s1 : NULL, &ans->fd, &t_ver, rv);
-        if (cwd >= 0)
-            close(cwd);
         LOCK();
+        cwd_put(cwdr);
         t = thr_get(tid);
+        if (t && emu_umask_seen() >= 0 && t->p->umask < 0 && !t->p->cwd_nocache)
+            t->p->umask = emu_umask_seen(); /* (unless a umask call came meanwhile) */
         if (!t) { /* it died meanwhile: nothing to answer or record */
             if (ans->fd >= 0)
                 close(ans->fd);

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,6 +151,36 @@ static void wopens(void)
     unlink("d1/w5");
 }
 
+/* Creates after umask changes: the supervisor keeps each process's umask
+ * from its umask calls (a child starts with its parent's). */
+static void umasks(void)
+{
+    umask(022);
+    close(open("w7", O_WRONLY | O_CREAT, 0666));
+    mode_of("w7");
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        close(open("w8", O_WRONLY | O_CREAT, 0666)); /* 022, as its parent's */
+        umask(0);
+        close(open("w8b", O_WRONLY | O_CREAT, 0666));
+        mkdir("d8", 0777);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    mode_of("w8");
+    mode_of("w8b");
+    mode_of("d8");
+    close(open("w9", O_WRONLY | O_CREAT, 0666)); /* the child's umask was its own */
+    mode_of("w9");
+    umask(077);
+    unlink("w7");
+    unlink("w8");
+    unlink("w8b");
+    unlink("w9");
+    rmdir("d8");
+}
+
 int main(void)
 {
     umask(077);
@@ -180,6 +211,7 @@ int main(void)
     show("unlinkat bad dirfd", unlinkat(999, "x", 0));
     opens();
     wopens();
+    umasks();
     show("setresuid to the same ids", syscall(SYS_setresuid, -1, -1, -1));
     show("mkdir d2", mkdir("d2", 0755));
     mode_of("d2");
