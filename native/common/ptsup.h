@@ -44,7 +44,9 @@ struct pt_sup_req {
     int32_t tid;    /* the thread to trace: the caller's own */
     int32_t ppid;   /* the caller's parent (for the START record) */
     int32_t flags;  /* PT_SUP_REQ_* | class << 8 */
-    uint64_t exe_dev, exe_ino; /* lazy: the caller's executable (the image before the exec) */
+    /* lazy: where the caller's image holds a value of its own choosing, and
+     * that value (it is there until the exec: whether the exec happened) */
+    uint64_t mark_addr, mark;
     uint64_t key;              /* lazy: pt_lazy_key of what it execs */
 };
 

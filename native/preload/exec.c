@@ -231,19 +231,46 @@ static int read_status(char *buf, size_t cap)
     return 0;
 }
 
+/* Is our pid the one /proc shows (we are in the pid namespace of the
+ * supervisor's /proc)?  /proc/self is made on the fly: no entry of our own
+ * pid has to be built, unlike /proc/self/status. */
+static int pid_as_proc_sees(long pid)
+{
+    char buf[24];
+    long n = pt_sys(SYS_readlink, (long)"/proc/self", (long)buf, sizeof buf);
+    long v = 0;
+    if (n <= 0 || n >= (long)sizeof buf)
+        return 0;
+    for (long i = 0; i < n; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            return 0;
+        v = v * 10 + (buf[i] - '0');
+    }
+    return v == pid;
+}
+
 /* May this exec (from the main thread: its pid is the image's) be a lazy
- * request?  The session offers it, no filter is on us yet (a second one
- * would stack), the seize it may need later will work, the target is not
- * Go (its runtime starts threads at once: it would be seized anyway), and
+ * request?  The session offers it and ptrace works in it, the target is
+ * not Go (its runtime starts threads at once: it would be seized anyway),
  * the same program was not seized after a lazy request before in this
  * session (a worker, not a leaf: seized at its exec, its calls are ptrace
- * stops instead of notifications handed to the wait loop). */
-static int lazy_ok(struct pt_log_header *h, const char *status, int cls, uint64_t key)
+ * stops instead of notifications handed to the wait loop), no filter is on
+ * us yet (a second one would stack), we are dumpable, and our pid means the
+ * same to the supervisor.  Cheap checks only: no /proc file of our own is
+ * read (about 30 us per exec).  Whether another tracer holds us matters
+ * only if the process is ever seized; the supervisor says so then. */
+static int lazy_ok(struct pt_log_header *h, int cls, uint64_t key, long pid)
 {
-    return (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_LAZY) && cls != PT_CLASS_GO &&
+    int f = __atomic_load_n(&h->flags, __ATOMIC_ACQUIRE);
+    return (f & PT_HDR_LAZY) && (f & PT_HDR_PTRACE_OK) && cls != PT_CLASS_GO &&
            __atomic_load_n(pt_seized_slot(h, key), __ATOMIC_RELAXED) != key &&
-           strstr(status, "\nSeccomp_filters:\t0\n") && seize_will_work(h, status);
+           pt_sys(SYS_prctl, PR_GET_SECCOMP, 0, 0) == 0 && pt_sys(SYS_prctl, PR_GET_DUMPABLE, 0, 0) == 1 &&
+           pid_as_proc_sees(pid);
 }
+
+/* The value a lazy request marks our image with (ptsup.h): there until the
+ * exec replaces the image. */
+static uint64_t pt_exec_mark;
 
 /* The lazy request (ptsup.h): connect, send the request (the supervisor
  * looks at us while we install the filter), install the lazy filter, send
@@ -254,15 +281,14 @@ static int route_lazy(struct pt_sup_req rq, uint64_t key)
 {
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 1);
-    struct stat st;
-    if (pt_sys6(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/exe", (long)&st, 0, 0, 0) != 0)
-        return 0;
     long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (s < 0)
         return 0;
+    /* any value will do that the next image is most unlikely to hold there */
+    pt_exec_mark = (__builtin_ia32_rdtsc() ^ ((uint64_t)(uint32_t)rq.tid << 40) ^ key) | 1;
     rq.flags |= PT_SUP_REQ_LAZY;
-    rq.exe_dev = (uint64_t)st.st_dev;
-    rq.exe_ino = (uint64_t)st.st_ino;
+    rq.mark_addr = (uint64_t)(uintptr_t)&pt_exec_mark;
+    rq.mark = pt_exec_mark;
     rq.key = key;
     int listener = -1;
     if (pt_sys(SYS_connect, s, &sa, len) != 0 ||
@@ -289,19 +315,19 @@ static int route_exec(int cls, uint64_t key, const char **why, char *reason, siz
                                       : "no provtrace-supervisor in this session";
         return 0;
     }
-    char status[2048]; /* about 7 us */
+    long tid = pt_sys(SYS_gettid, 0, 0, 0), pid = pt_sys(SYS_getpid, 0, 0, 0);
+    /* the main thread keeps its tid across the exec: the supervisor can
+     * announce the image at its first stop instead of stopping it at exec */
+    int main_thread = tid == pid;
+    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
+                            (main_thread ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8, 0, 0, 0};
+    if (main_thread && lazy_ok(h, cls, key, pid) && route_lazy(rq, key))
+        return 1;
+    char status[2048]; /* about 20 us in a new process: its /proc entries are made */
     if (read_status(status, sizeof status)) {
         *why = "in a pid namespace of its own (the supervisor cannot reach it)";
         return 0;
     }
-    long tid = pt_sys(SYS_gettid, 0, 0, 0);
-    /* the main thread keeps its tid across the exec: the supervisor can
-     * announce the image at its first stop instead of stopping it at exec */
-    int main_thread = tid == pt_sys(SYS_getpid, 0, 0, 0);
-    struct pt_sup_req rq = {PT_SUP_MAGIC, (int32_t)tid, (int32_t)pt_sys(SYS_getppid, 0, 0, 0),
-                            (main_thread ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8, 0, 0, 0};
-    if (main_thread && lazy_ok(h, status, cls, key) && route_lazy(rq, key))
-        return 1;
     struct sockaddr_un sa;
     socklen_t len = pt_sup_addr(pt_session, &sa, 0);
     long s = pt_sys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);

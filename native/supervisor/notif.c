@@ -97,8 +97,9 @@ static int sync_wake(int fd)
 /* Answer one listener's notifications until no process uses its filter.
  * recv_ends: a blocked RECV returns when the filter's last user is gone
  * (Linux 6.11); before, only poll reported that (POLLHUP), so each RECV
- * waits behind a poll. */
-static void serve(int fd, int recv_ends)
+ * waits behind a poll.  blind: the processes are not ours to record, every
+ * call goes on as it would. */
+static void serve(int fd, int recv_ends, int blind)
 {
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
@@ -126,7 +127,7 @@ static void serve(int fd, int recv_ends)
         }
         struct notif_answer ans = {0, -1, 0, 0};
         int how = NOTIF_CONTINUE;
-        if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64)
+        if (req.pid > 0 && req.data.arch == AUDIT_ARCH_X86_64 && !blind)
             how = trace_notif((int)req.pid, (long)req.data.nr, (const uint64_t *)req.data.args, fd,
                               req.id, &ans);
         if (how == NOTIF_HOLD)
@@ -218,7 +219,7 @@ static void *server(void *arg)
         close(conn);
         if (fd < 0)
             continue;
-        serve(fd, sync_wake(fd));
+        serve(fd, sync_wake(fd), 0);
         close(fd);
     }
     return NULL;
@@ -246,17 +247,30 @@ static void serve_lazy(int conn)
     struct timeval tv = {2, 0}; /* both messages are sent at once (a dead wrapper: EOF) */
     setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (recv(conn, &rq, sizeof rq, 0) != (ssize_t)sizeof rq || rq.magic != PT_SUP_MAGIC ||
-        !(rq.flags & PT_SUP_REQ_LAZY) || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
-        cr.pid != rq.tid) /* (a process's main thread, for itself only) */
+        !(rq.flags & PT_SUP_REQ_LAZY) || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0)
         return;
+    if (cr.pid != rq.tid) {
+        /* (a process's main thread, for itself only) its pid is not ours: it is
+         * in a pid namespace of its own after all; its filter must be answered */
+        int fd = recv_fd(conn);
+        if (fd >= 0) {
+            sup_log(rq.tid, rq.tid, PT_OP_UNTRACED, (rq.flags >> 8) & 0xff, 0, 0, 0, 0, 0, NULL, "",
+                    "in a pid namespace of its own (the supervisor cannot reach it)");
+            serve(fd, sync_wake(fd), 1);
+            close(fd);
+        }
+        return;
+    }
     trace_adopt_lazy(&rq, conn);
     int fd = recv_fd(conn);
     if (fd < 0) { /* no filter after all: it is not ours */
         trace_lazy_gone(rq.tid, conn, 0);
         return;
     }
-    serve(fd, sync_wake(fd));
-    if (trace_lazy_gone(rq.tid, conn, 1) && sup_root_done())
+    serve(fd, sync_wake(fd), 0);
+    int gone = trace_lazy_gone(rq.tid, conn, 1);
+    gone += trace_listener_gone(fd); /* its children, if it could not be seized */
+    if (gone && sup_root_done())
         kill(req_doorbell(), SIGWINCH); /* the wait loop may be waiting for it alone */
     close(fd);
 }

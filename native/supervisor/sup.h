@@ -86,6 +86,9 @@ void trace_adopt_lazy(const struct pt_sup_req *rq, int token);
  * process uses the filter; else no listener came): forget pid if it was
  * never seized.  1 if it was forgotten. */
 int trace_lazy_gone(int pid, int token, int dead);
+/* The listener lfd serves no process any more: the threads seen on it that
+ * were never seized are forgotten (how many). */
+int trace_listener_gone(int lfd);
 /* A routed exec asked again by a process already known (its last exec
  * failed): a lazy one announces its image at its next notification. */
 void trace_rerouted(int pid, int cls);

@@ -90,7 +90,8 @@ struct proc {
     uint64_t *wbits; /* fds opened for writing (their version is taken at close) */
     int wwords;
     /* routed (PT_SUP_REQ_ROUTED): the exec wrapper's image is announced at
-     * the next stop; exe_dev/exe_ino tell whether the exec happened */
+     * the next stop; exe_dev/exe_ino tell whether the exec happened, or
+     * for a lazy request the 8 bytes mark at mark_addr (there only before it) */
     int routed, routed_cls;
     int same_root; /* 1/-1: its root and mounts are (not) the supervisor's; 0: unknown */
     int emu;       /* 1/-1: the supervisor may (not) make calls for it (emul.c); 0: unknown */
@@ -108,6 +109,7 @@ struct proc {
     int umask;       /* its umask as last seen (a umask call is notified), -1: unknown */
     dev_t exe_dev;
     ino_t exe_ino;
+    uint64_t mark_addr, mark;
     struct proc *next;
 };
 
@@ -128,6 +130,7 @@ struct thr {
     int attach;     /* ... and the wait loop seizes the thread first (lazy) */
     int fb_lfd;     /* ... its listener fd and notification id */
     uint64_t fb_id;
+    int seen_lfd;   /* the listener its last notification came on */
     /* a call the supervisor made whose answer did not reach the thread (a
      * signal withdrew the notification): when the same call comes again,
      * it gets this result instead of a second go */
@@ -347,6 +350,7 @@ static void expect_image(struct proc *p, int cls, dev_t dev, ino_t ino)
     p->routed_cls = cls;
     p->exe_dev = dev;
     p->exe_ino = ino;
+    p->mark_addr = 0;
 }
 
 /* The same, the image before the exec read from /proc (p waits: not yet). */
@@ -388,7 +392,9 @@ void trace_adopt_lazy(const struct pt_sup_req *rq, int token)
         p->lazy = p->lazy_filter = 1;
         p->lazy_token = token;
         p->lazy_key = rq->key;
-        expect_image(p, (rq->flags >> 8) & 0xff, (dev_t)rq->exe_dev, (ino_t)rq->exe_ino);
+        expect_image(p, (rq->flags >> 8) & 0xff, 0, 0);
+        p->mark_addr = rq->mark_addr;
+        p->mark = rq->mark;
         prime(p); /* while it installs its filter */
     }
     UNLOCK();
@@ -406,6 +412,27 @@ int trace_lazy_gone(int pid, int token, int dead)
     }
     UNLOCK();
     return gone;
+}
+
+static int g_unseizable; /* a process could not be seized (threads may be left to forget) */
+
+int trace_listener_gone(int lfd)
+{
+    int n = 0;
+    if (!__atomic_load_n(&g_unseizable, __ATOMIC_RELAXED))
+        return 0;
+    LOCK();
+    for (unsigned b = 0; b < NB; b++)
+        for (struct thr *t = g_thrs[b], *next; t; t = next) {
+            next = t->next;
+            /* (not seized: no wait status will ever say it is gone) */
+            if (t->seen_lfd == lfd && (t->p->lazy || t->p->unseizable)) {
+                thr_del(t);
+                n++;
+            }
+        }
+    UNLOCK();
+    return n;
 }
 
 void trace_rerouted(int pid, int cls)
@@ -1431,11 +1458,19 @@ static void routed_first_stop(struct thr *t)
     struct proc *p = t->p;
     struct stat st;
     char exe[64];
+    uint64_t m;
+    int cls = p->routed_cls;
     p->routed = 0;
-    if (!exe_id(p->pid, &st) || (st.st_dev == p->exe_dev && st.st_ino == p->exe_ino))
+    if (p->mark_addr) { /* a lazy request: its mark is gone with the image that wrote it */
+        if (mem_read(t->tid, p->mark_addr, &m, sizeof m) == (long)sizeof m && m == p->mark)
+            return;
+        p->mark_addr = 0; /* (the class is the wrapper's: it routed what it found) */
+    } else if (!exe_id(p->pid, &st) || (st.st_dev == p->exe_dev && st.st_ino == p->exe_ino)) {
         return;
-    proc_path(exe, p->pid, "exe", -1);
-    int cls = classify_stat(exe, &st);
+    } else {
+        proc_path(exe, p->pid, "exe", -1);
+        cls = classify_stat(exe, &st);
+    }
     new_image(p);
     p->cls = cls;
     p->logging = cls != PT_CLASS_DYNAMIC && !g_quiet; /* dynamic: the library runs in it */
@@ -1699,6 +1734,7 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     struct thr *t = thr_get(tid);
     if (!t)
         t = thr_discover(tid);
+    t->seen_lfd = lfd;
     if (t->p->routed)
         routed_first_stop(t);
     int answer = NOTIF_CONTINUE;
@@ -1879,14 +1915,31 @@ void trace_pending(void)
         resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         if (t->attach) { /* lazy until now: one thread (a clone would have come here first) */
             t->attach = 0;
-            t->p->lazy = 0;
             if (ptrace(PTRACE_SEIZE, t->tid, 0, (void *)sup_seize_options()) != 0) {
-                SUP_DEBUG("seize of %d failed: %s; its calls run unrecorded", t->tid, strerror(errno));
+                /* (ptrace worked in this session: most likely another tracer holds it) */
+                char exe[PATH_MAX], link[64], why[256];
+                int e = errno;
+                proc_path(link, t->p->pid, "exe", -1);
+                ssize_t n = readlink(link, exe, sizeof exe - 1);
+                exe[n > 0 ? n : 0] = 0;
+                snprintf(why, sizeof why,
+                         "seen through seccomp notifications until it needed ptrace; "
+                         "PTRACE_SEIZE failed (%s; another tracer?): its calls from then on "
+                         "and its children are not recorded",
+                         strerror(e));
+                SUP_DEBUG("seize of %d failed: %s; its calls run unrecorded", t->tid, strerror(e));
+                if (t->p->logging)
+                    sup_log(t->p->pid, t->tid, PT_OP_UNTRACED, t->p->cls, 0, 0, 0, 0, 0, NULL, exe, why);
+                /* quiet from now on, and its children (a dynamic image's own records
+                 * are the library's, and no exec of theirs is seen) */
+                t->p->logging = 0;
                 t->p->unseizable = 1;
+                __atomic_store_n(&g_unseizable, 1, __ATOMIC_RELAXED);
                 t->fb = FB_NONE;
                 ioctl(t->fb_lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
                 continue;
             }
+            t->p->lazy = 0; /* (still lazy if not: it is forgotten when its listener ends) */
             SUP_DEBUG("seized %d at syscall %ld", t->tid, t->nr);
             if (t->p->lazy_key) /* the next run of this program is seized at its exec */
                 __atomic_store_n(pt_seized_slot(sup_hdr(), t->p->lazy_key), t->p->lazy_key,

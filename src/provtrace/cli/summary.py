@@ -38,7 +38,9 @@ def print_summary(s: dict) -> None:
             continue
         seen.add(key)
         why = spot.get("why") or ""
-        if spot.get("kind") == "untraced-exec" and _ptrace_refused(why):
+        if spot.get("kind") == "untraced-exec" and why.startswith("PTRACE_SEIZE failed"):
+            lines.append(f"  blind spot: {spot.get('path')} was recorded only until it needed ptrace: {why}")
+        elif spot.get("kind") == "untraced-exec" and _ptrace_refused(why):
             no_ptrace.setdefault(why, []).append(str(spot.get("path")))
         elif spot.get("kind") == "untraced-exec":
             lines.append(f"  blind spot: {spot.get('path')} is a {spot.get('class')} executable; "

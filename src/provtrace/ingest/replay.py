@@ -585,7 +585,7 @@ class Replayer:
 
     def _untraced(self, rec: Record, proc: Proc) -> None:
         s = rec.strings
-        path = self._resolve(proc, lf.AT_FDCWD, s[0]) if s else "?"
+        path = self._resolve(proc, lf.AT_FDCWD, s[0]) if s and s[0] else "?"
         reason = s[1] if len(s) > 1 else lf.CLASS.get(rec.fd, "unknown")
         # "<what the ELF check found>; <why the supervisor could not trace it>"
         why = reason.partition("; ")[2]
