@@ -471,6 +471,21 @@ def test_static_program_under_another_tracer_runs_unchanged(tmp_path: Path, busy
     assert str(tmp_path / "in.txt") in read, read
 
 
+def test_elf_check_kept_for_the_session_is_redone_when_the_file_changes(tmp_path: Path, static_bins: dict) -> None:
+    """The exec wrappers keep what the ELF check found in the session (a shell's children
+    need not read the same headers again at each exec), keyed by the file's (dev, ino,
+    mtime): a program overwritten in place with a static one is routed to the supervisor."""
+    prog = tmp_path / "prog"
+    shutil.copy("/usr/bin/true", prog)
+    script = f"{prog}; {prog}; {prog}; cat {static_bins['static_exit']} > {prog}; {prog} exit 4; echo rc=$?"
+    proc = _record(["bash", "-c", script], tmp_path, tmp_path / "s.db", clean_env())
+    assert (proc.returncode, proc.stdout) == (0, b"rc=4\n"), proc.stderr
+    rows = _rows(tmp_path / "s.db", "SELECT x.tracer, x.exe_class FROM execs x JOIN files f ON f.id = x.file_id "
+                                    f"WHERE f.path = '{prog}' ORDER BY x.id")
+    assert rows == [("preload", "dynamic")] * 3 + [("ptrace", "static")], rows
+    assert (tmp_path / "before.txt").read_text() == "before\n"
+
+
 def test_recorded_command_keeps_its_fd_limit(tmp_path: Path, busybox: str) -> None:
     """The supervisor raises its own fd limit (a listener, a cwd and a socket per traced
     program) only after the command has started with the limit it was given."""

@@ -55,6 +55,13 @@ struct pt_log_header {
  * wrappers: those are seized at their exec next time).  Not part of the log. */
 #define PT_SEIZED_OFF 2048u
 #define PT_SEIZED_SLOTS 64u
+/* Bytes PT_CLASS_OFF.. : PT_CLASS_SLOTS uint64_t, what the exec wrappers'
+ * ELF check found for an executable (its (dev, ino, mtime) hashed, low 8
+ * bits the class and a reason code: preload/elf.c), shared by every process
+ * of the session: a shell's children need not read the same headers again
+ * at each exec.  Not part of the log. */
+#define PT_CLASS_OFF 2560u
+#define PT_CLASS_SLOTS 128u
 
 /* hdr->flags */
 #define PT_HDR_ROUTE 1u /* exec wrappers hand static/Go/foreign targets to the supervisor */

@@ -3,12 +3,15 @@
  * Reads the first 4 KiB with raw syscalls (the probe flags identify the
  * tracer's own open to the test oracle): no PT_INTERP => static, a "Go" note
  * => Go (raw syscalls), a non-glibc interpreter => foreign, "#!" => classify
- * the interpreter one level.  Results are cached per (dev, ino, mtime).
+ * the interpreter one level.  ELF results are cached per (dev, ino, mtime)
+ * for the whole session.
  */
 #include "pt.h"
 
 #include <elf.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 PT_HID int pt_class_traced(int cls)
@@ -16,10 +19,55 @@ PT_HID int pt_class_traced(int cls)
     return cls == PT_CLASS_DYNAMIC || cls == PT_CLASS_SCRIPT;
 }
 
-/* Cache: one word per slot = (hash with low 3 bits cleared) | class, so a
- * concurrent reader sees an old or a new entry, never a torn one. */
+/* Cache: one word per slot = (hash with the low 8 bits cleared) | reason
+ * code << 3 | class, so a concurrent reader sees an old or a new entry,
+ * never a torn one.  In the session header (PT_CLASS_OFF: every process of
+ * the session shares it), or in this process before the header is mapped.
+ * Only what the ELF headers alone decide is kept (a script's class depends
+ * on its interpreter too; setuid is checked at every exec). */
 #define CACHE_SLOTS 64
 static uint64_t g_cache[CACHE_SLOTS];
+
+static const char *const g_reasons[] = {
+    NULL,
+    "statically linked (no PT_INTERP)",
+    "interpreter is not glibc's ld-linux-x86-64.so.2",
+    "Go binary: file I/O uses raw syscalls",
+    "not an x86-64 ELF64 executable: LD_PRELOAD cannot load here",
+};
+#define NREASONS (int)(sizeof g_reasons / sizeof *g_reasons)
+
+static uint64_t *cache_slot(uint64_t key)
+{
+    struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
+    if (h)
+        return (uint64_t *)((char *)h + PT_CLASS_OFF) + (key >> 8) % PT_CLASS_SLOTS;
+    return &g_cache[(key >> 8) % CACHE_SLOTS]; /* (the low 8 bits are the entry's) */
+}
+
+/* The class cached for key (its reason in *reason), or -1. */
+static int cache_get(uint64_t key, const char **reason)
+{
+    uint64_t c = __atomic_load_n(cache_slot(key), __ATOMIC_RELAXED);
+    int cls = (int)(c & 7), why = (int)((c >> 3) & 31);
+    if ((c & ~0xffull) != key || why >= NREASONS || (cls != PT_CLASS_DYNAMIC && !why))
+        return -1;
+    *reason = g_reasons[why];
+    return cls;
+}
+
+static void cache_put(uint64_t key, int cls, const char *reason)
+{
+    int why = 0;
+    while (why < NREASONS && g_reasons[why] != reason)
+        why++;
+    if (why == NREASONS || (cls != PT_CLASS_DYNAMIC && !why) ||
+        !(cls == PT_CLASS_DYNAMIC || cls == PT_CLASS_STATIC || cls == PT_CLASS_GO || cls == PT_CLASS_FOREIGN))
+        return;
+    __atomic_store_n(cache_slot(key), key | (uint64_t)why << 3 | (uint64_t)cls, __ATOMIC_RELAXED);
+}
+
+#define PT_PROBE_STATX_MASK (STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MTIME)
 
 static uint64_t key_of(const struct stat *st)
 {
@@ -31,7 +79,14 @@ static uint64_t key_of(const struct stat *st)
         h *= 1099511628211ull;
         h ^= h >> 29;
     }
-    return h & ~7ull;
+    return h & ~0xffull;
+}
+
+/* A set-id file the loader will not preload into (for this process's ids). */
+static int setid(const struct stat *st)
+{
+    return ((st->st_mode & S_ISUID) && st->st_uid != (uid_t)pt_sys(SYS_geteuid, 0, 0, 0)) ||
+           ((st->st_mode & S_ISGID) && st->st_gid != (gid_t)pt_sys(SYS_getegid, 0, 0, 0));
 }
 
 static int is_glibc_loader(const char *interp)
@@ -113,6 +168,32 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
 {
     int oflags = PT_PROBE_FLAGS | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
     long fd;
+    struct stat st;
+    int cls = -1;
+    uint64_t key = 0;
+    if (!((atflags & AT_EMPTY_PATH) && path && !path[0])) {
+        /* a stat first: an executable seen before in the session needs no open
+         * (AT_STATX_DONT_SYNC tells the test oracle this call is ours) */
+        struct statx sx;
+        long r = pt_sys6(SYS_statx, dirfd, (long)path, AT_STATX_DONT_SYNC | (atflags & AT_SYMLINK_NOFOLLOW),
+                         PT_PROBE_STATX_MASK, (long)&sx, 0);
+        if (r == -ENOENT || r == -ENOTDIR) {
+            *reason = NULL;
+            return PT_CLASS_UNKNOWN;
+        }
+        if (r == 0 && (sx.stx_mask & PT_PROBE_STATX_MASK) == PT_PROBE_STATX_MASK) {
+            memset(&st, 0, sizeof st); /* what key_of and setid look at */
+            st.st_mode = sx.stx_mode;
+            st.st_uid = sx.stx_uid;
+            st.st_gid = sx.stx_gid;
+            st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+            st.st_ino = sx.stx_ino;
+            st.st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+            st.st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+            if (S_ISREG(st.st_mode) && !setid(&st) && (cls = cache_get(key_of(&st), reason)) >= 0)
+                return cls;
+        }
+    }
     if ((atflags & AT_EMPTY_PATH) && path && !path[0]) {
         char proc[32] = "/proc/self/fd/";
         char num[12];
@@ -132,21 +213,16 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
         *reason = fd == -ENOENT || fd == -ENOTDIR ? NULL : "cannot open the executable to check it";
         return PT_CLASS_UNKNOWN;
     }
-    struct stat st;
-    int cls = -1;
-    uint64_t key = 0;
     if (pt_sys(SYS_fstat, fd, &st, 0) == 0) {
-        if (((st.st_mode & S_ISUID) && st.st_uid != (uid_t)pt_sys(SYS_geteuid, 0, 0, 0)) ||
-            ((st.st_mode & S_ISGID) && st.st_gid != (gid_t)pt_sys(SYS_getegid, 0, 0, 0))) {
+        if (setid(&st)) {
             pt_sys(SYS_close, fd, 0, 0);
             *reason = "setuid/setgid: the loader ignores LD_PRELOAD";
             return PT_CLASS_SETUID;
         }
         key = key_of(&st);
-        uint64_t c = __atomic_load_n(&g_cache[key % CACHE_SLOTS], __ATOMIC_RELAXED);
-        if ((c & ~7ull) == key && (c & 7) == PT_CLASS_DYNAMIC) {
+        if ((cls = cache_get(key, reason)) >= 0) {
             pt_sys(SYS_close, fd, 0, 0);
-            return PT_CLASS_DYNAMIC; /* only the common verdict is cached: others need a reason */
+            return cls;
         }
     }
     char hdr[4096];
@@ -176,8 +252,8 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
         cls = PT_CLASS_UNKNOWN;
     }
     pt_sys(SYS_close, fd, 0, 0);
-    if (key && cls == PT_CLASS_DYNAMIC)
-        __atomic_store_n(&g_cache[key % CACHE_SLOTS], key | (uint64_t)cls, __ATOMIC_RELAXED);
+    if (key && n >= 4 && memcmp(hdr, ELFMAG, SELFMAG) == 0)
+        cache_put(key, cls, *reason);
     return cls;
 }
 

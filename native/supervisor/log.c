@@ -17,6 +17,9 @@
 #include "sup.h"
 
 static struct pt_log_header *g_hdr;
+/* The same header for preload/elf.c, built in here too (its cache of ELF
+ * checks is the session's). */
+struct pt_log_header *pt_hdr;
 static uint64_t g_cap;
 static __thread uint64_t t_cur; /* chunk cursor of this writer thread */
 #define TRACK_MAX 8
@@ -51,6 +54,7 @@ int sup_log_open(const char *path, char *err, size_t errcap)
     }
     g_cap = hd.cap;
     g_hdr = m;
+    __atomic_store_n(&pt_hdr, g_hdr, __ATOMIC_RELEASE);
     return 0;
 }
 

@@ -179,6 +179,7 @@ def _in_realpath_walk(ev: PathEvent, path: str, ctx: Context) -> bool:
 
 # The exec wrapper's ELF check: open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK).
 ELF_PROBE_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
+ELF_PROBE_STATX_FLAG = 0x4000  # AT_STATX_DONT_SYNC
 _O_LARGEFILE = 0o100000
 _X_OK = 1
 
@@ -231,9 +232,10 @@ def _by_tid(trace: Trace) -> dict[int, list[PathEvent]]:
 def tracer_lines(trace: Trace) -> set[int]:
     """Line numbers of the calls provtrace's wrappers make for themselves.
 
-    - the ELF check before an exec: an open with exactly ELF_PROBE_FLAGS of a
-      path the same process (or a child it creates: posix_spawn) then execs,
-      or of the ``#!`` interpreter of such a path;
+    - the ELF check before an exec: a ``statx`` with AT_STATX_DONT_SYNC (its
+      cache of earlier checks is looked up first), then an open with exactly
+      ELF_PROBE_FLAGS, of a path the same process (or a child it creates:
+      posix_spawn) then execs, or of the ``#!`` interpreter of such a path;
     - the wrapper's own PATH search: ``access(p, X_OK)`` immediately followed,
       in the same thread, by the ELF check of ``p``;
     - the version stat after ``truncate(p)``: a stat of ``p`` immediately
@@ -256,7 +258,9 @@ def tracer_lines(trace: Trace) -> set[int]:
     out: set[int] = set()
     for seq in _by_tid(trace).values():
         for i, ev in enumerate(seq):
-            if ev.op == "open" and ev.path and ev.flags & ~_O_LARGEFILE == ELF_PROBE_FLAGS:
+            probe = ev.op == "open" and ev.flags & ~_O_LARGEFILE == ELF_PROBE_FLAGS
+            probe = probe or (ev.syscall == "statx" and ev.flags & ELF_PROBE_STATX_FLAG)
+            if probe and ev.path:
                 if later.get((ev.pid, ev.path), -1) > ev.line:
                     out.add(ev.line)
                     prev = seq[i - 1] if i else None

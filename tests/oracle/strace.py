@@ -51,6 +51,8 @@ _SYMBOLS.update(
         "AT_EMPTY_PATH": AT_EMPTY_PATH,
         "AT_EACCESS": 0x200,
         "AT_STATX_SYNC_AS_STAT": 0,
+        "AT_STATX_FORCE_SYNC": 0x2000,
+        "AT_STATX_DONT_SYNC": 0x4000,
         "F_OK": 0,
         "R_OK": 4,
         "W_OK": 2,
