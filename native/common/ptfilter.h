@@ -158,17 +158,30 @@ static inline void ptf_emit(struct ptf_builder *b, unsigned short code, unsigned
     b->n++;
 }
 
+/* System call numbers the kernel's cache of always-allowed calls covers
+ * (x86-64 has about 460; a margin for new ones). */
+#define PTF_NR_SPAN 512u
+
 /* Binary search over the segments [i, j): one JGE per level, leaves are the
- * actions themselves.  Returns where control goes for this subtree. */
-static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, int i, int j)
+ * actions themselves.  Returns where control goes for this subtree.  The
+ * split balances the numbers on either side, not the segments: when the
+ * filter is installed the kernel runs it once per number (to cache the
+ * always-allowed ones, inside the seccomp() call of every routed exec), so
+ * the long runs of allowed numbers are found after few comparisons.  w[k]:
+ * numbers below segment k's start (below PTF_NR_SPAN). */
+static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, const unsigned *w, int i, int j)
 {
     if (j - i == 1)
         return s[i].act;
-    int mid = (i + j) / 2;
+    int mid = i + 1;
+    for (int k = i + 2; k < j; k++) /* |left - right| smallest */
+        if ((long)(2 * w[k] - w[i] - w[j]) * (2 * w[k] > w[i] + w[j] ? 1 : -1) <
+            (long)(2 * w[mid] - w[i] - w[j]) * (2 * w[mid] > w[i] + w[j] ? 1 : -1))
+            mid = k;
     int at = b->n;
     ptf_emit(b, BPF_JMP | BPF_JGE | BPF_K, s[mid].lo, 0, 0);
-    int left = ptf_tree(b, s, i, mid);
-    int right = ptf_tree(b, s, mid, j);
+    int left = ptf_tree(b, s, w, i, mid);
+    int right = ptf_tree(b, s, w, mid, j);
     if (at < PTF_MAX) {
         b->jt[at] = right;
         b->jf[at] = left;
@@ -224,7 +237,8 @@ static inline int ptf_notified(long nr) { return PTF_LISTED(nr, PT_NOTIFY_SYSCAL
  * installed (to cache the numbers it always allows), inside the seccomp()
  * call of every routed exec; so the program is kept short and shallow: the
  * traced numbers are merged into runs and found by a balanced tree of JGEs
- * (about 6 levels), and only six numbers look at an argument.  kind:
+ * (balanced by the numbers each side covers), and only a few numbers look
+ * at an argument.  kind:
  * PT_FILTER_* above. */
 static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
 {
@@ -278,7 +292,10 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
     PTF_LD(arch);
     ptf_emit(&b, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, PTF_NEXT, PTF_ALLOW);
     PTF_LD(nr);
-    ptf_tree(&b, seg, 0, ns);
+    unsigned w[sizeof seg / sizeof *seg + 1];
+    for (int k = 0; k <= ns; k++)
+        w[k] = k == ns ? PTF_NR_SPAN : seg[k].lo < PTF_NR_SPAN ? seg[k].lo : PTF_NR_SPAN;
+    ptf_tree(&b, seg, w, 0, ns);
     int special_at[PTF_NSPECIAL];
     int entry = notify ? PTF_NOTIF : PTF_TRACE; /* calls complete at entry */
     /* One flag test each: newfstatat(fd, path, buf, flags) and statx(fd, path, flags, ..)
