@@ -471,13 +471,33 @@ def test_static_program_under_another_tracer_runs_unchanged(tmp_path: Path, busy
     assert str(tmp_path / "in.txt") in read, read
 
 
+def test_static_program_started_below_an_unseizable_one_is_still_traced(tmp_path: Path, busybox: str,
+                                                                        static_bins: dict, strace_path: str) -> None:
+    """strace (without -f) holds a static shell, so the supervisor cannot seize it; a dynamic
+    program the shell starts is not held by anyone, and the static program that one execs
+    is seized and recorded, not taken as traced already."""
+    exe = static_bins["static_exit"]
+    proc = _record([strace_path, "-o", "/dev/null", busybox, "sh", "-c", f"/usr/bin/env {exe} exit 0; echo rc=$?"],
+                   tmp_path, tmp_path / "s.db", clean_env())
+    assert (proc.returncode, proc.stdout) == (0, b"rc=0\n"), proc.stderr
+    rows = _rows(tmp_path / "s.db", "SELECT x.tracer FROM execs x JOIN files f ON f.id = x.file_id "
+                                    f"WHERE f.path = '{exe}'")
+    assert rows == [("ptrace",)], rows
+    written = {p for (p,) in _rows(tmp_path / "s.db", "SELECT f.path FROM file_events e JOIN files f ON "
+                                                      "f.id = e.file_id WHERE e.op = 'open' AND (e.flags & 3) != 0")}
+    assert str(tmp_path / "before.txt") in written, written
+
+
 def test_elf_check_kept_for_the_session_is_redone_when_the_file_changes(tmp_path: Path, static_bins: dict) -> None:
     """The exec wrappers keep what the ELF check found in the session (a shell's children
     need not read the same headers again at each exec), keyed by the file's (dev, ino,
-    mtime): a program overwritten in place with a static one is routed to the supervisor."""
+    mtime, ctime, size): a program overwritten in place with a static one, even with its old
+    mtime put back (cp -p, tar x), is routed to the supervisor."""
     prog = tmp_path / "prog"
     shutil.copy("/usr/bin/true", prog)
-    script = f"{prog}; {prog}; {prog}; cat {static_bins['static_exit']} > {prog}; {prog} exit 4; echo rc=$?"
+    os.utime(prog, (1_000_000_000, 1_000_000_000))
+    script = f"{prog}; {prog}; {prog}; cat {static_bins['static_exit']} > {prog}; " \
+             f"touch -d @1000000000 {prog}; {prog} exit 4; echo rc=$?"
     proc = _record(["bash", "-c", script], tmp_path, tmp_path / "s.db", clean_env())
     assert (proc.returncode, proc.stdout) == (0, b"rc=4\n"), proc.stderr
     rows = _rows(tmp_path / "s.db", "SELECT x.tracer, x.exe_class FROM execs x JOIN files f ON f.id = x.file_id "

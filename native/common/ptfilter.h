@@ -174,10 +174,15 @@ static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, const
     if (j - i == 1)
         return s[i].act;
     int mid = i + 1;
-    for (int k = i + 2; k < j; k++) /* |left - right| smallest */
-        if ((long)(2 * w[k] - w[i] - w[j]) * (2 * w[k] > w[i] + w[j] ? 1 : -1) <
-            (long)(2 * w[mid] - w[i] - w[j]) * (2 * w[mid] > w[i] + w[j] ? 1 : -1))
+    long best = -1;
+    for (int k = i + 1; k < j; k++) { /* |left - right| smallest */
+        long d = 2 * (long)w[k] - (long)w[i] - (long)w[j];
+        d = d < 0 ? -d : d;
+        if (best < 0 || d < best) {
+            best = d;
             mid = k;
+        }
+    }
     int at = b->n;
     ptf_emit(b, BPF_JMP | BPF_JGE | BPF_K, s[mid].lo, 0, 0);
     int left = ptf_tree(b, s, w, i, mid);

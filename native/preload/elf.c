@@ -67,14 +67,20 @@ static void cache_put(uint64_t key, int cls, const char *reason)
     __atomic_store_n(cache_slot(key), key | (uint64_t)why << 3 | (uint64_t)cls, __ATOMIC_RELAXED);
 }
 
-#define PT_PROBE_STATX_MASK (STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MTIME)
+#define PT_PROBE_STATX_MASK                                                                      \
+    (STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MTIME | STATX_CTIME | STATX_SIZE)
+
+/* The file as it is: (dev, ino) and its mtime, ctime (no one can set it back)
+ * and size, so a file rewritten in place, even with its old mtime, is
+ * checked again. */
 
 static uint64_t key_of(const struct stat *st)
 {
     uint64_t h = 1469598103934665603ull;
-    uint64_t parts[4] = {st->st_dev, st->st_ino, (uint64_t)st->st_mtim.tv_sec,
-                         (uint64_t)st->st_mtim.tv_nsec};
-    for (int i = 0; i < 4; i++) {
+    uint64_t parts[7] = {st->st_dev, st->st_ino, (uint64_t)st->st_mtim.tv_sec,
+                         (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+                         (uint64_t)st->st_ctim.tv_nsec, (uint64_t)st->st_size};
+    for (int i = 0; i < 7; i++) {
         h ^= parts[i];
         h *= 1099511628211ull;
         h ^= h >> 29;
@@ -88,6 +94,8 @@ static int setid(const struct stat *st)
     return ((st->st_mode & S_ISUID) && st->st_uid != (uid_t)pt_sys(SYS_geteuid, 0, 0, 0)) ||
            ((st->st_mode & S_ISGID) && st->st_gid != (gid_t)pt_sys(SYS_getegid, 0, 0, 0));
 }
+
+static __thread int t_by_name; /* the last check went by the file's name: not cached */
 
 static int is_glibc_loader(const char *interp)
 {
@@ -152,8 +160,10 @@ static int classify_elf(int fd, const char *hdr, long n, const char *path, const
     if (!interp) {
         /* ld.so run as a program does honour LD_PRELOAD */
         const char *b = strrchr(path, '/');
-        if (is_glibc_loader(b ? b + 1 : path))
+        if (is_glibc_loader(b ? b + 1 : path)) {
+            t_by_name = 1; /* (another name of the same file would say static) */
             return PT_CLASS_DYNAMIC;
+        }
         *reason = "statically linked (no PT_INTERP)";
         return PT_CLASS_STATIC;
     }
@@ -173,9 +183,9 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
     uint64_t key = 0;
     if (!((atflags & AT_EMPTY_PATH) && path && !path[0])) {
         /* a stat first: an executable seen before in the session needs no open
-         * (AT_STATX_DONT_SYNC tells the test oracle this call is ours) */
+         * (AT_NO_AUTOMOUNT, meaningless for a file, tells the test oracle it is ours) */
         struct statx sx;
-        long r = pt_sys6(SYS_statx, dirfd, (long)path, AT_STATX_DONT_SYNC | (atflags & AT_SYMLINK_NOFOLLOW),
+        long r = pt_sys6(SYS_statx, dirfd, (long)path, AT_NO_AUTOMOUNT | (atflags & AT_SYMLINK_NOFOLLOW),
                          PT_PROBE_STATX_MASK, (long)&sx, 0);
         if (r == -ENOENT || r == -ENOTDIR) {
             *reason = NULL;
@@ -190,6 +200,9 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
             st.st_ino = sx.stx_ino;
             st.st_mtim.tv_sec = sx.stx_mtime.tv_sec;
             st.st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+            st.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+            st.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+            st.st_size = (off_t)sx.stx_size;
             if (S_ISREG(st.st_mode) && !setid(&st) && (cls = cache_get(key_of(&st), reason)) >= 0)
                 return cls;
         }
@@ -226,6 +239,7 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
         }
     }
     char hdr[4096];
+    t_by_name = 0;
     long n = pread_raw((int)fd, hdr, sizeof hdr, 0);
     if (n >= 4 && memcmp(hdr, ELFMAG, SELFMAG) == 0) {
         cls = classify_elf((int)fd, hdr, n, path ? path : "", reason);
@@ -252,7 +266,7 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
         cls = PT_CLASS_UNKNOWN;
     }
     pt_sys(SYS_close, fd, 0, 0);
-    if (key && n >= 4 && memcmp(hdr, ELFMAG, SELFMAG) == 0)
+    if (key && n >= 4 && memcmp(hdr, ELFMAG, SELFMAG) == 0 && !t_by_name)
         cache_put(key, cls, *reason);
     return cls;
 }

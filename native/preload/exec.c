@@ -270,7 +270,7 @@ static int lazy_ok(struct pt_log_header *h, int cls, uint64_t key, long pid)
 
 /* The value a lazy request marks our image with (ptsup.h): there until the
  * exec replaces the image. */
-static uint64_t pt_exec_mark;
+static __thread uint64_t pt_exec_mark; /* (vfork children of two threads at once) */
 
 /* The lazy request (ptsup.h): connect, send the request (the supervisor
  * looks at us while we install the filter), install the lazy filter, send

@@ -255,7 +255,7 @@ static void serve_lazy(int conn)
         int fd = recv_fd(conn);
         if (fd >= 0) {
             sup_log(rq.tid, rq.tid, PT_OP_UNTRACED, (rq.flags >> 8) & 0xff, 0, 0, 0, 0, 0, NULL, "",
-                    "in a pid namespace of its own (the supervisor cannot reach it)");
+                    "routed; in a pid namespace of its own (the supervisor cannot reach it)");
             serve(fd, sync_wake(fd), 1);
             close(fd);
         }

@@ -145,7 +145,7 @@ static void serve_one(int c)
         return;
     }
     int routed = (rq.flags & PT_SUP_REQ_ROUTED) && rq.tid == cr.pid;
-    if (trace_known(rq.tid)) {
+    if (trace_known_traceable(rq.tid)) {
         if (routed)
             trace_rerouted(rq.tid, (rq.flags >> 8) & 0xff);
         reply(c, PT_SUP_ALREADY, NULL);

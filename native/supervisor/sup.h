@@ -89,6 +89,10 @@ int trace_lazy_gone(int pid, int token, int dead);
 /* The listener lfd serves no process any more: the threads seen on it that
  * were never seized are forgotten (how many). */
 int trace_listener_gone(int lfd);
+/* Is tid known, and traced or under a filter served for it?  A thread of a
+ * process that could not be seized is forgotten instead (0): its exec may
+ * be seized on its own. */
+int trace_known_traceable(int tid);
 /* A routed exec asked again by a process already known (its last exec
  * failed): a lazy one announces its image at its next notification. */
 void trace_rerouted(int pid, int cls);

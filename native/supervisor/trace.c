@@ -179,7 +179,7 @@ static struct proc *proc_new(int pid, int ppid, const struct proc *from)
     p->emu = from ? from->emu : 0;
     p->unseizable = from ? from->unseizable : 0;
     p->lazy_filter = from ? from->lazy_filter : 0;
-    p->umask = from ? from->umask : -1;
+    p->umask = from && !from->cwd_nocache ? from->umask : -1;
     if (from && from->wwords) {
         p->wbits = malloc((size_t)from->wwords * 8);
         if (p->wbits) {
@@ -286,6 +286,18 @@ int trace_known(int tid)
     int r = thr_get(tid) != NULL;
     UNLOCK();
     return r;
+}
+
+int trace_known_traceable(int tid)
+{
+    LOCK();
+    struct thr *t = thr_get(tid);
+    if (t && t->p->unseizable) {
+        thr_del(t);
+        t = NULL;
+    }
+    UNLOCK();
+    return t != NULL;
 }
 
 int trace_is_process(int pid)
@@ -990,8 +1002,10 @@ static int decode_entry(struct thr *t, long nr, const uint64_t *a)
     case SYS_setns:
         t->p->same_root = 0; /* look again at the next lookup */
         cwd_forget(t->p);
-        if (nr == SYS_unshare && (a[0] & CLONE_FS))
+        if (nr == SYS_unshare && (a[0] & CLONE_FS)) {
             t->p->cwd_nocache = 1; /* this thread's cwd may part from the others' */
+            t->p->umask = -1;
+        }
         return 0;
     case SYS_execve:
         log_exec(t, AT_FDCWD, a[0], a[1], a[2]);
@@ -1347,6 +1361,7 @@ static void on_fork(struct thr *t, int ev)
     struct proc *pp = t->p;
     if (!(flags & CLONE_FS) != !(flags & CLONE_THREAD)) {
         pp->cwd_nocache = 1; /* two processes, one cwd (or a thread with a cwd of its own) */
+        pp->umask = -1;
         cwd_forget(pp);
     }
     if (flags & CLONE_THREAD) {
@@ -1366,6 +1381,7 @@ static void on_fork(struct thr *t, int ev)
     }
     if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) {
         ct->p->cwd_nocache = 1;
+        ct->p->umask = -1;
         cwd_forget(ct->p);
     }
     ct->exit_stop = t->exit_stop;
@@ -1747,6 +1763,11 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     sup_track_begin();
     if (nr == SYS_umask && !t->p->cwd_nocache) /* (the call never fails) */
         t->p->umask = (int)(a[0] & 0777);
+    if (nr == SYS_unshare && (a[0] & CLONE_FS)) { /* (a quiet image's thread too) */
+        t->p->cwd_nocache = 1; /* this thread's cwd and umask may part from the others' */
+        t->p->umask = -1;
+        cwd_forget(t->p);
+    }
     if (nr == SYS_landlock_restrict_self) /* its children too, wherever they go */
         __atomic_fetch_or(&sup_hdr()->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
     if (PTF_LISTED(nr, PT_CRED_SYSCALLS)) {
@@ -1928,7 +1949,7 @@ void trace_pending(void)
                          "and its children are not recorded",
                          strerror(e));
                 SUP_DEBUG("seize of %d failed: %s; its calls run unrecorded", t->tid, strerror(e));
-                if (t->p->logging)
+                if (t->p->logging && e == EPERM) /* (ESRCH: it died meanwhile) */
                     sup_log(t->p->pid, t->tid, PT_OP_UNTRACED, t->p->cls, 0, 0, 0, 0, 0, NULL, exe, why);
                 /* quiet from now on, and its children (a dynamic image's own records
                  * are the library's, and no exec of theirs is seen) */

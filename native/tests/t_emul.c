@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,21 @@ static void umasks(void)
     mode_of("d8");
     close(open("w9", O_WRONLY | O_CREAT, 0666)); /* the child's umask was its own */
     mode_of("w9");
+    /* a process that unshared its fs context: its umask is read again, in its children too */
+    if (unshare(CLONE_FS) == 0) {
+        umask(027);
+        fflush(stdout);
+        if ((c = fork()) == 0) {
+            mkdir("d9", 0777);
+            close(open("w10", O_WRONLY | O_CREAT, 0666));
+            _exit(0);
+        }
+        waitpid(c, NULL, 0);
+    }
+    mode_of("d9");
+    mode_of("w10");
+    rmdir("d9");
+    unlink("w10");
     umask(077);
     unlink("w7");
     unlink("w8");

@@ -179,7 +179,7 @@ def _in_realpath_walk(ev: PathEvent, path: str, ctx: Context) -> bool:
 
 # The exec wrapper's ELF check: open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|O_NONBLOCK).
 ELF_PROBE_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
-ELF_PROBE_STATX_FLAG = 0x4000  # AT_STATX_DONT_SYNC
+ELF_PROBE_STATX_FLAG = 0x800  # AT_NO_AUTOMOUNT
 _O_LARGEFILE = 0o100000
 _X_OK = 1
 
@@ -232,7 +232,7 @@ def _by_tid(trace: Trace) -> dict[int, list[PathEvent]]:
 def tracer_lines(trace: Trace) -> set[int]:
     """Line numbers of the calls provtrace's wrappers make for themselves.
 
-    - the ELF check before an exec: a ``statx`` with AT_STATX_DONT_SYNC (its
+    - the ELF check before an exec: a ``statx`` with AT_NO_AUTOMOUNT (its
       cache of earlier checks is looked up first), then an open with exactly
       ELF_PROBE_FLAGS, of a path the same process (or a child it creates:
       posix_spawn) then execs, or of the ``#!`` interpreter of such a path;
