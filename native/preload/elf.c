@@ -3,8 +3,8 @@
  * Reads the first 4 KiB with raw syscalls (the probe flags identify the
  * tracer's own open to the test oracle): no PT_INTERP => static, a "Go" note
  * => Go (raw syscalls), a non-glibc interpreter => foreign, "#!" => classify
- * the interpreter one level.  ELF results are cached per (dev, ino, mtime)
- * for the whole session.
+ * the interpreter one level.  ELF results are kept for the whole session,
+ * keyed by the file's identity and change times (key_of).
  */
 #include "pt.h"
 
@@ -73,7 +73,6 @@ static void cache_put(uint64_t key, int cls, const char *reason)
 /* The file as it is: (dev, ino) and its mtime, ctime (no one can set it back)
  * and size, so a file rewritten in place, even with its old mtime, is
  * checked again. */
-
 static uint64_t key_of(const struct stat *st)
 {
     uint64_t h = 1469598103934665603ull;

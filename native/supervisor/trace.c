@@ -237,6 +237,15 @@ static void cwd_forget(struct proc *p)
     p->cwd = NULL;
 }
 
+/* p's fs context (cwd, umask) is shared with another process, or one of
+ * its threads has its own: neither is kept for it any more. */
+static void fs_not_own(struct proc *p)
+{
+    p->cwd_nocache = 1;
+    p->umask = -1;
+    cwd_forget(p);
+}
+
 static struct thr *thr_get(int tid)
 {
     for (struct thr *t = g_thrs[(unsigned)tid % NB]; t; t = t->next)
@@ -1001,11 +1010,9 @@ static int decode_entry(struct thr *t, long nr, const uint64_t *a)
     case SYS_unshare:
     case SYS_setns:
         t->p->same_root = 0; /* look again at the next lookup */
-        cwd_forget(t->p);
-        if (nr == SYS_unshare && (a[0] & CLONE_FS)) {
-            t->p->cwd_nocache = 1; /* this thread's cwd may part from the others' */
-            t->p->umask = -1;
-        }
+        cwd_forget(t->p); /* (unshare(CLONE_FS): trace_notif, and the stop that steps it) */
+        if (nr == SYS_unshare && (a[0] & CLONE_FS))
+            fs_not_own(t->p); /* this thread's cwd and umask may part from the others' */
         return 0;
     case SYS_execve:
         log_exec(t, AT_FDCWD, a[0], a[1], a[2]);
@@ -1359,11 +1366,8 @@ static void on_fork(struct thr *t, int ev)
         }
     }
     struct proc *pp = t->p;
-    if (!(flags & CLONE_FS) != !(flags & CLONE_THREAD)) {
-        pp->cwd_nocache = 1; /* two processes, one cwd (or a thread with a cwd of its own) */
-        pp->umask = -1;
-        cwd_forget(pp);
-    }
+    if (!(flags & CLONE_FS) != !(flags & CLONE_THREAD))
+        fs_not_own(pp); /* two processes, one cwd (or a thread with a cwd of its own) */
     if (flags & CLONE_THREAD) {
         struct thr *ct = thr_get(child);
         if (!ct)
@@ -1379,11 +1383,8 @@ static void on_fork(struct thr *t, int ev)
             cp = proc_new(child, (flags & CLONE_PARENT) ? pp->ppid : pp->pid, pp);
         ct = thr_new(child, cp);
     }
-    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) {
-        ct->p->cwd_nocache = 1;
-        ct->p->umask = -1;
-        cwd_forget(ct->p);
-    }
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD))
+        fs_not_own(ct->p);
     ct->exit_stop = t->exit_stop;
     ct->no_exec_ev = t->no_exec_ev;
     if (!pp->logging)
@@ -1763,11 +1764,8 @@ int trace_notif(int tid, long nr, const uint64_t a[6], int lfd, uint64_t id,
     sup_track_begin();
     if (nr == SYS_umask && !t->p->cwd_nocache) /* (the call never fails) */
         t->p->umask = (int)(a[0] & 0777);
-    if (nr == SYS_unshare && (a[0] & CLONE_FS)) { /* (a quiet image's thread too) */
-        t->p->cwd_nocache = 1; /* this thread's cwd and umask may part from the others' */
-        t->p->umask = -1;
-        cwd_forget(t->p);
-    }
+    if (nr == SYS_unshare && (a[0] & CLONE_FS)) /* (a quiet image's thread too) */
+        fs_not_own(t->p);
     if (nr == SYS_landlock_restrict_self) /* its children too, wherever they go */
         __atomic_fetch_or(&sup_hdr()->flags, PT_HDR_LANDLOCK, __ATOMIC_RELEASE);
     if (PTF_LISTED(nr, PT_CRED_SYSCALLS)) {
