@@ -173,14 +173,13 @@ static int classify_elf(int fd, const char *hdr, long n, const char *path, const
     return PT_CLASS_DYNAMIC;
 }
 
+static int classify_open(int dirfd, const char *path, int atflags, int depth, const char **reason);
+
 static int classify_at(int dirfd, const char *path, int atflags, int depth, const char **reason)
 {
-    int oflags = PT_PROBE_FLAGS | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
-    long fd;
-    struct stat st;
-    int cls = -1;
-    uint64_t key = 0;
     if (!((atflags & AT_EMPTY_PATH) && path && !path[0])) {
+        struct stat st;
+        int cls;
         /* a stat first: an executable seen before in the session needs no open
          * (AT_NO_AUTOMOUNT, meaningless for a file, tells the test oracle it is ours) */
         struct statx sx;
@@ -206,6 +205,21 @@ static int classify_at(int dirfd, const char *path, int atflags, int depth, cons
                 return cls;
         }
     }
+    return classify_open(dirfd, path, atflags, depth, reason);
+}
+
+/* Not seen before: open the file and read its headers.  Kept out of
+ * classify_at, whose cache hit (the common case, in a fork child whose stack
+ * pages are all copy-on-write) then needs a few hundred bytes of stack, not
+ * the 9 KB of buffers here. */
+__attribute__((noinline)) static int classify_open(int dirfd, const char *path, int atflags,
+                                                   int depth, const char **reason)
+{
+    int oflags = PT_PROBE_FLAGS | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+    long fd;
+    struct stat st;
+    int cls = -1;
+    uint64_t key = 0;
     if ((atflags & AT_EMPTY_PATH) && path && !path[0]) {
         char proc[32] = "/proc/self/fd/";
         char num[12];

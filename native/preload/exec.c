@@ -58,7 +58,7 @@ static size_t env_plan(char *const *envp, int cls, struct envplan *pl)
     pl->strip = cls == PT_CLASS_FOREIGN;
     pl->change_lp = 0;
     pl->lplen = 0;
-    if (!pt_libpath[0] || !pt_session[0])
+    if (!pt_libpath || !pt_session)
         return 0;
     for (int i = 0; envp && envp[i]; i++, pl->n++) {
         if (pl->lp < 0 && strncmp(envp[i], LP_EQ, sizeof LP_EQ - 1) == 0)
@@ -152,7 +152,7 @@ static char **env_build(char *const *envp, const struct envplan *pl, void *mem)
 /* system()/popen() read environ inside libc: put our variables back there. */
 static void fix_environ(void)
 {
-    if (!pt_libpath[0] || !pt_session[0])
+    if (!pt_libpath || !pt_session)
         return;
     int e = errno;
     const char *lp = getenv(PT_ENV_PRELOAD);
@@ -304,13 +304,16 @@ static int route_lazy(struct pt_sup_req rq, uint64_t key)
     return 1;
 }
 
+static int route_asked(struct pt_log_header *h, struct pt_sup_req rq, const char **why,
+                       char *reason, size_t cap);
+
 /* Ask the session's supervisor to trace this thread from its next exec on.
  * Returns 1 when it does (filter installed or inherited); else 0 and *why.
  * Raw syscalls only: our own socket wrappers must not log this. */
 static int route_exec(int cls, uint64_t key, const char **why, char *reason, size_t cap)
 {
     struct pt_log_header *h = __atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE);
-    if (!h || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
+    if (!h || !pt_session || !(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & PT_HDR_ROUTE)) {
         *why = h && h->supervisor_pid ? "not traced in --mode preload"
                                       : "no provtrace-supervisor in this session";
         return 0;
@@ -323,6 +326,15 @@ static int route_exec(int cls, uint64_t key, const char **why, char *reason, siz
                             (main_thread ? PT_SUP_REQ_ROUTED : 0) | (cls & 0xff) << 8, 0, 0, 0};
     if (main_thread && lazy_ok(h, cls, key, pid) && route_lazy(rq, key))
         return 1;
+    return route_asked(h, rq, why, reason, cap);
+}
+
+/* The request answered by the supervisor's wait loop, which seizes us first.
+ * Out of line: its buffers stay off the stack of every other exec (in a fork
+ * child each stack page touched is a copy-on-write fault). */
+__attribute__((noinline)) static int route_asked(struct pt_log_header *h, struct pt_sup_req rq,
+                                                 const char **why, char *reason, size_t cap)
+{
     char status[2048]; /* about 20 us in a new process: its /proc entries are made */
     if (read_status(status, sizeof status)) {
         *why = "in a pid namespace of its own (the supervisor cannot reach it)";
@@ -405,10 +417,19 @@ static void log_untraced(int cls, const char *path, const char *reason, const ch
     pt_log(PT_OP_UNTRACED, cls, 0, 0, 0, 0, 0, NULL, path ? path : "", buf);
 }
 
+static void *s_execve, *s_execveat, *s_fexecve;
+
+/* Called before a fork: the child that execs would otherwise look execve up
+ * itself, in every child (dlsym: microseconds and a dozen page faults). */
+PT_HID void pt_exec_prime(void)
+{
+    if (!__atomic_load_n(&s_execve, __ATOMIC_RELAXED))
+        pt_real(&s_execve, "execve");
+}
+
 static int call_real(int kind, int dirfd, const char *path, char *const argv[],
                      char *const envp[], int flags)
 {
-    static void *s_execve, *s_execveat, *s_fexecve;
     switch (kind) {
     case PT_EXK_EXECVE: {
         int (*f)(const char *, char *const[], char *const[]) =
@@ -675,7 +696,7 @@ static int spawn_shim(char *buf, size_t cap, const char **why)
                                       : "no provtrace-supervisor in this session";
         return 0;
     }
-    const char *slash = strrchr(pt_libpath, '/');
+    const char *slash = pt_libpath ? strrchr(pt_libpath, '/') : NULL;
     static const char name[] = "/provtrace-supervisor";
     size_t d = slash ? (size_t)(slash - pt_libpath) : 0;
     if (!slash || d + sizeof name > cap) {

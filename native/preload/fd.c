@@ -192,7 +192,6 @@ PT_EXPORT int fcntl64(int fd, int cmd, ...)
 }
 
 PT_HID int pt_scan_objects(const char **names, int max, int skip, int *total);
-extern PT_HID int pt_nobj_seen;
 
 /* dlopen: the loader opens the library and its dependencies internally;
  * record the request and the objects that appeared in the link map. */

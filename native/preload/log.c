@@ -19,15 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-PT_HID struct pt_log_header *pt_hdr;
-PT_HID int pt_state;
-PT_HID int pt_debug_on;
-PT_HID char pt_libpath[4096];
-PT_HID char pt_session[4096];
-PT_HID int pt_exit_logged;
-static uint64_t g_cap;   /* file size: records must end at or before it */
-static int g_pid;        /* cached getpid() of this process */
-static int g_start_done; /* START already written by this image */
+PT_HID struct pt_hot pt_g;
+#define g_cap (pt_g.cap)
+#define g_pid (pt_g.pid)
+#define g_start_done (pt_g.start_done)
+/* pt_session's text, then pt_libpath's: a new image dirties one page here */
+static char g_paths[2 * PATH_MAX];
 
 /* Thread state.  t_cur is the file offset of the next free byte of this
  * thread's chunk; 0 or a chunk boundary means "no room, claim a chunk".
@@ -191,15 +188,21 @@ PT_HID int pt_path_version(int dirfd, const char *path, int flags, struct pt_ver
  * recorded at close (and at exit for those still open). */
 #define PT_MAXFD 65536
 static uint64_t g_wbits[PT_MAXFD / 64];
+/* Which words of g_wbits may be non-zero (set after the word, never cleared
+ * before it): exit looks at these, not at 8 KB that are mostly untouched. */
+static uint64_t g_wsum[PT_MAXFD / 64 / 64];
 
 PT_HID void pt_wbit_set(int fd, int written)
 {
     if (fd < 0 || fd >= PT_MAXFD || pt_in_vfork_child())
         return;
     uint64_t m = 1ull << (fd & 63);
-    if (written)
+    if (written) {
         __atomic_fetch_or(&g_wbits[fd >> 6], m, __ATOMIC_RELAXED);
-    else if (__atomic_load_n(&g_wbits[fd >> 6], __ATOMIC_RELAXED) & m)
+        uint64_t s = 1ull << ((fd >> 6) & 63);
+        if (!(__atomic_load_n(&g_wsum[fd >> 12], __ATOMIC_RELAXED) & s))
+            __atomic_fetch_or(&g_wsum[fd >> 12], s, __ATOMIC_RELAXED);
+    } else if (__atomic_load_n(&g_wbits[fd >> 6], __ATOMIC_RELAXED) & m)
         __atomic_fetch_and(&g_wbits[fd >> 6], ~m, __ATOMIC_RELAXED);
 }
 
@@ -224,24 +227,39 @@ PT_HID void pt_flush_written(int in_exit)
     (void)in_exit;
     if (!__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE) || pt_in_vfork_child())
         return;
-    for (int w = 0; w < PT_MAXFD / 64; w++) {
-        uint64_t bits = __atomic_exchange_n(&g_wbits[w], 0, __ATOMIC_RELAXED);
-        while (bits) {
-            int fd = w * 64 + __builtin_ctzll(bits);
-            bits &= bits - 1;
-            struct pt_version v;
-            if (pt_fd_version(fd, &v))
-                pt_log(PT_OP_CLOSE, fd, 0, 0, 0, 0, 0, &v, NULL, NULL);
+    for (int k = 0; k < PT_MAXFD / 64 / 64; k++) {
+        uint64_t words = __atomic_exchange_n(&g_wsum[k], 0, __ATOMIC_RELAXED);
+        while (words) {
+            int w = k * 64 + __builtin_ctzll(words);
+            words &= words - 1;
+            uint64_t bits = __atomic_exchange_n(&g_wbits[w], 0, __ATOMIC_RELAXED);
+            while (bits) {
+                int fd = w * 64 + __builtin_ctzll(bits);
+                bits &= bits - 1;
+                struct pt_version v;
+                if (pt_fd_version(fd, &v))
+                    pt_log(PT_OP_CLOSE, fd, 0, 0, 0, 0, 0, &v, NULL, NULL);
+            }
         }
     }
+}
+
+/* Some fd may still be marked written (a word of g_wbits may be non-zero). */
+static int any_written(void)
+{
+    for (int k = 0; k < PT_MAXFD / 64 / 64; k++)
+        for (uint64_t words = __atomic_load_n(&g_wsum[k], __ATOMIC_RELAXED); words;
+             words &= words - 1)
+            if (__atomic_load_n(&g_wbits[k * 64 + __builtin_ctzll(words)], __ATOMIC_RELAXED))
+                return 1;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- START */
 
 struct objscan {
     const char **names;
-    int n, max, total;
-    uintptr_t self;
+    int n, max, skip, kept, total;
 };
 
 static int obj_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -250,41 +268,44 @@ static int obj_cb(struct dl_phdr_info *info, size_t size, void *data)
     struct objscan *o = data;
     o->total++;
     const char *nm = info->dlpi_name;
-    if (!nm || !*nm || strstr(nm, "linux-vdso") || info->dlpi_addr == o->self)
+    if (!nm || !*nm || strstr(nm, "linux-vdso") || info->dlpi_addr == pt_g.self)
         return 0;
-    if (o->n < o->max)
+    if (o->kept++ >= o->skip && o->n < o->max)
         o->names[o->n++] = nm;
     return 0;
 }
 
-static uintptr_t self_base(void)
-{
-    Dl_info di;
-    if (dladdr((void *)&pt_init, &di) && di.dli_fbase)
-        return (uintptr_t)di.dli_fbase;
-    return 0;
-}
-
-/* Names of loaded objects, skipping the first `skip` link-map entries.
- * Returns how many names were stored; *total = link-map length. */
+/* Names of loaded objects but the main program, the vDSO and us, skipping
+ * the first `skip` of those.  Returns how many names were stored; *total =
+ * link-map length.  ("Newly added" by skip count: the filtered ones load
+ * first.) */
 PT_HID int pt_scan_objects(const char **names, int max, int skip, int *total);
 PT_HID int pt_scan_objects(const char **names, int max, int skip, int *total)
 {
-    const char *tmp[512];
-    struct objscan o = {tmp, 0, 512, 0, self_base()};
+    struct objscan o = {names, 0, max, skip, 0, 0};
     dl_iterate_phdr(obj_cb, &o);
     *total = o.total;
-    /* obj_cb filtered names; recompute positions by a second pass would cost
-     * more than it is worth: skip counts filtered entries, close enough for
-     * "newly added" since the filtered ones (main, vdso, us) load first. */
-    int n = 0;
-    for (int i = 0; i < o.n && n < max; i++)
-        if (i >= skip)
-            names[n++] = tmp[i];
-    return n;
+    return o.n;
 }
 
-PT_HID int pt_nobj_seen; /* filtered objects already reported */
+/* This library in the link map: its load address and its name as loaded.
+ * (dladdr would find the name too, but it also looks for the nearest
+ * symbol: a few microseconds in every process.) */
+static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    uintptr_t me = (uintptr_t)&pt_init;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && me >= lo && me - lo < ph->p_memsz) {
+            pt_g.self = info->dlpi_addr;
+            *(const char **)data = info->dlpi_name;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static void write_start(int argc, char **argv, char **envp)
 {
@@ -356,13 +377,17 @@ static int map_session(const char *path)
     return 0;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+/* src into g_paths at *off; NULL when it does not fit (unknown rather than
+ * truncated). */
+static const char *keep_path(size_t *off, const char *src)
 {
     size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        n = 0; /* too long: treat as unknown rather than truncate */
-    memcpy(dst, src ? src : "", n);
-    dst[n] = 0;
+    if (!n || n >= PATH_MAX)
+        return NULL;
+    char *dst = g_paths + *off;
+    memcpy(dst, src, n + 1);
+    *off += n + 1;
+    return dst;
 }
 
 static void do_init(int argc, char **argv, char **envp)
@@ -375,10 +400,11 @@ static void do_init(int argc, char **argv, char **envp)
     g_pid = (int)pt_sys(SYS_getpid, 0, 0, 0);
     const char *sess = getenv(PT_ENV_SESSION);
     if (map_session(sess) == 0) {
-        copy_str(pt_session, sizeof pt_session, sess);
-        Dl_info di;
-        if (dladdr((void *)&pt_init, &di) && di.dli_fname)
-            copy_str(pt_libpath, sizeof pt_libpath, di.dli_fname);
+        size_t off = 0;
+        const char *self = NULL;
+        dl_iterate_phdr(self_cb, &self);
+        pt_session = keep_path(&off, sess);
+        pt_libpath = keep_path(&off, self);
         pthread_atfork(NULL, NULL, atfork_child);
         if (!argv) {
             /* Lazy init before our constructor: recover argv from the
@@ -428,10 +454,7 @@ __attribute__((destructor)) static void pt_dtor(void)
     pt_exit_logged = 1;
     /* stdio buffers are flushed after destructors; flush now so the versions
      * of written files are final (the data and its order are unchanged). */
-    int any = 0;
-    for (int w = 0; w < PT_MAXFD / 64 && !any; w++)
-        any = g_wbits[w] != 0;
-    if (any) {
+    if (any_written()) {
         fflush(NULL);
         pt_flush_written(1);
     }

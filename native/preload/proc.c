@@ -26,9 +26,12 @@ static pid_t fork_common(pid_t (*real)(void), int api)
         errno = ENOSYS;
         return -1;
     }
+    pt_exec_prime();
     pid_t r = real();
     int e = errno;
-    if (r == 0)
+    /* (fork ran our atfork handler in the child already: resetting again
+     * would throw its log chunk away; _Fork runs none) */
+    if (r == 0 && pt_sys(SYS_getpid, 0, 0, 0) != pt_getpid())
         pt_child_reset();
     else if (r > 0 && pt_on())
         pt_log(PT_OP_FORK, -1, r, 0, api, 0, 0, NULL, NULL, NULL);
@@ -57,6 +60,7 @@ PT_HID void *pt_pre_vfork(void)
 {
     static void *slot;
     void *real = pt_real(&slot, "vfork");
+    pt_exec_prime();
     if (pt_on())
         pt_log(PT_OP_VFORK, -1, 0, 0, 0, 0, 0, NULL, NULL, NULL);
     pt_t_vfork = 1;
@@ -107,6 +111,8 @@ PT_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
         return -1;
     }
     int on = pt_on();
+    if (!(flags & CLONE_THREAD))
+        pt_exec_prime();
     struct clone_tramp t = {fn, arg};
     int r;
     if (!on || (flags & CLONE_THREAD))

@@ -48,12 +48,30 @@ static inline long pt_sys6(long n, long a, long b, long c, long d, long e, long 
 #define PT_PROBE_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 
 /* ---- state (log.c) ---- */
-extern PT_HID struct pt_log_header *pt_hdr; /* NULL: logging off */
-extern PT_HID int pt_state;                 /* 0 new, 1 initialising, 2 done */
-extern PT_HID int pt_debug_on;
-extern PT_HID char pt_libpath[4096];     /* this .so as loaded (for LD_PRELOAD) */
-extern PT_HID char pt_session[4096];     /* PROVTRACE_SESSION value */
-extern PT_HID int pt_exit_logged;
+/* The words every new image writes at its start and every fork child writes
+ * at once, in one cache line: a child makes a private copy of one page of
+ * ours, not of three (a copy-on-write fault each, in every child). */
+struct pt_hot {
+    struct pt_log_header *hdr; /* NULL: logging off */
+    const char *libpath;       /* this .so as loaded (for LD_PRELOAD); NULL: unknown */
+    const char *session;       /* PROVTRACE_SESSION value; NULL: unknown */
+    uint64_t cap;              /* log file size: records must end at or before it */
+    uintptr_t self;            /* this library's load address */
+    int state;                 /* 0 new, 1 initialising, 2 done */
+    int debug_on;
+    int exit_logged;
+    int nobj_seen;             /* filtered objects already reported */
+    int pid;                   /* cached getpid() of this process */
+    int start_done;            /* START already written by this image */
+} __attribute__((aligned(64)));
+extern PT_HID struct pt_hot pt_g;
+#define pt_hdr (pt_g.hdr)
+#define pt_state (pt_g.state)
+#define pt_debug_on (pt_g.debug_on)
+#define pt_libpath (pt_g.libpath)
+#define pt_session (pt_g.session)
+#define pt_exit_logged (pt_g.exit_logged)
+#define pt_nobj_seen (pt_g.nobj_seen)
 PT_HID void pt_init(void);
 
 static inline int pt_on(void)
@@ -66,6 +84,7 @@ static inline int pt_on(void)
 /* Lazy dlsym(RTLD_NEXT) into a per-wrapper slot; also triggers lazy init. */
 PT_HID void *pt_real(void **slot, const char *name);
 
+PT_HID void pt_exec_prime(void); /* before a fork: resolve what a child execs with */
 PT_HID int pt_getpid(void);
 PT_HID int pt_in_vfork_child(void);
 PT_HID void pt_child_reset(void);

@@ -15,11 +15,12 @@
 #include <unistd.h>
 
 #include "sup.h"
+#include "pt.h"
 
 static struct pt_log_header *g_hdr;
-/* The same header for preload/elf.c, built in here too (its cache of ELF
- * checks is the session's). */
-struct pt_log_header *pt_hdr;
+/* The state preload/elf.c reads, built in here too: its header (the cache of
+ * ELF checks is the session's). */
+struct pt_hot pt_g;
 static uint64_t g_cap;
 static __thread uint64_t t_cur; /* chunk cursor of this writer thread */
 #define TRACK_MAX 8

@@ -137,6 +137,12 @@ check "sort traced" has bash '^START .*"sort"'
 check "bash opened y for writing" has bash '^OPEN .*a1=577 .*"y"'
 check "pipe logged" has bash '^PIPE '
 check "log clean" clean_log bash
+traced loop bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done'
+USED=$(sed -n 's/^# header .* used=\([0-9]*\) .*/\1/p' "$W/loop.txt")
+# bash, and per iteration its fork child and the image of true: a child that
+# threw away the chunk its atfork record opened would take one more each time
+check "a fork child writes into one chunk (21 chunks for 10 fork+exec, used=$USED)" \
+    test "${USED:-999999999}" -le $((21 * 65536))
 
 echo "7 robustness"
 OUT=$(LD_PRELOAD=$LIB cat /etc/hostname 2>&1)
