@@ -506,6 +506,35 @@ def test_elf_check_kept_for_the_session_is_redone_when_the_file_changes(tmp_path
     assert (tmp_path / "before.txt").read_text() == "before\n"
 
 
+def test_create_of_another_users_file_in_a_sticky_dir_is_refused_as_natively(tmp_path: Path, busybox: str) -> None:
+    """The supervisor opens a file that exists for an O_CREAT open without O_CREAT, which
+    skips the kernel's fs.protected_regular check: a file another user owns in a sticky,
+    world-writable directory (as in /tmp) must stay refused, as it is natively."""
+    knob = Path("/proc/sys/fs/protected_regular")
+    if os.geteuid() != 0 or not os.access(knob, os.W_OK):
+        pytest.skip("needs root: to set fs.protected_regular and to give a file to another user")
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    theirs = sticky / "theirs"
+    theirs.write_text("theirs\n")
+    os.chown(theirs, 4321, 4321)
+    # (the first write open makes the supervisor take the later ones itself)
+    script = "echo mine > mine; for i in 1 2 3; do echo x >> theirs || echo refused; done"
+    old = knob.read_text()
+    try:
+        knob.write_text("1\n")
+        native = subprocess.run([busybox, "sh", "-c", script], cwd=sticky, env=clean_env(), capture_output=True,
+                                timeout=60)
+        (sticky / "mine").unlink()
+        proc = _record([busybox, "sh", "-c", script], sticky, tmp_path / "s.db", clean_env())
+    finally:
+        knob.write_text(old)
+    assert native.stdout == b"refused\n" * 3, native
+    assert (proc.returncode, proc.stdout) == (native.returncode, native.stdout), proc.stderr
+    assert theirs.read_text() == "theirs\n"
+
+
 def test_recorded_command_keeps_its_fd_limit(tmp_path: Path, busybox: str) -> None:
     """The supervisor raises its own fd limit (a listener, a cwd and a socket per traced
     program) only after the command has started with the limit it was given."""

@@ -617,6 +617,50 @@ void emu_open_undo(int remove)
     made_forget();
 }
 
+/* fs.protected_regular (0, 1 or 2), read once; -1 when it cannot be read. */
+static int protected_regular(void)
+{
+    static int level = -2;
+    int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (l == -2) {
+        char buf[16] = "";
+        int fd = open("/proc/sys/fs/protected_regular", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        l = n > 0 && buf[0] >= '0' && buf[0] <= '9' ? buf[0] - '0' : -1;
+        __atomic_store_n(&level, l, __ATOMIC_RELAXED);
+    }
+    return l;
+}
+
+/* An O_CREAT open of a file that exists is made here without O_CREAT, which
+ * skips the kernel's check for such opens in sticky directories (a file
+ * another user owns in /tmp, under fs.protected_regular): the same check
+ * here.  2: the file may be opened; 1: it may not (*rv); 0: the kernel's to
+ * judge (a symbolic link or anything but a regular file, an unknown setting). */
+static int sticky_create_check(int dir, const char *last, long *rv)
+{
+    struct stat ds, fs;
+    if (fstat(dir, &ds) != 0)
+        return 0;
+    if (!(ds.st_mode & S_ISVTX))
+        return 2;
+    if (fstatat(dir, last, &fs, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(fs.st_mode))
+        return 0;
+    int level = protected_regular();
+    if (level < 0)
+        return 0;
+    /* (the thread's fsuid is ours: emu_allowed compared the credentials) */
+    if (!level || fs.st_uid == ds.st_uid || fs.st_uid == geteuid())
+        return 2;
+    if ((ds.st_mode & S_IWOTH) || (level >= 2 && (ds.st_mode & S_IWGRP))) {
+        *rv = -EACCES;
+        return 1;
+    }
+    return 2;
+}
+
 /* O_CREAT: create the name for the thread (O_EXCL, with its umask): 1 when
  * done (*fd and its version *v, or *rv its error), 2 when the name exists
  * (and O_EXCL was not asked: the file is then opened as it is), 0 when it
@@ -637,7 +681,7 @@ static int create(int pid, int tid, int start, const char *path, int flags, mode
     if (strlen(last) > NAME_MAX || umask_of(pid, tid) != 0) {
         /* cannot be made here; a name that exists is opened as it is */
         if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2;
+            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : sticky_create_check(dir, last, rv);
     } else {
         /* (an existing name, even a dangling symlink, says EEXIST first) */
         int f = openat(dir, last, (flags & PT_VALID_OPEN_FLAGS) | O_EXCL | O_CLOEXEC, mode);
@@ -654,7 +698,7 @@ static int create(int pid, int tid, int start, const char *path, int flags, mode
         } else if (f >= 0) {
             close(f); /* (cannot happen: fstat of an fd just opened) */
         } else if (e == EEXIST) {
-            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : 2;
+            ok = (flags & O_EXCL) ? (*rv = -EEXIST, 1) : sticky_create_check(dir, last, rv);
         } else if (e == ENOENT || e == ENOTDIR || own_open_error(e, flags) ||
                    fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             /* (ENOENT: its directory was removed meanwhile; a name there now: the
