@@ -194,13 +194,15 @@ static inline int ptf_tree(struct ptf_builder *b, const struct ptf_seg *s, const
     return at;
 }
 
-static inline int ptf_special_of(unsigned nr, int notify)
+/* (open's flag test matters to notify filters only: under the trace filter
+ * every open is RET_TRACE, under the lazy one every open RET_USER_NOTIF) */
+static inline int ptf_special_of(unsigned nr, int kind)
 {
     switch (nr) {
     case SYS_open:
-        return notify ? PTF_S_OPEN : -1;
+        return kind == PT_FILTER_NOTIFY ? PTF_S_OPEN : -1;
     case SYS_openat:
-        return notify ? PTF_S_OPENAT : -1;
+        return kind == PT_FILTER_NOTIFY ? PTF_S_OPENAT : -1;
     case SYS_newfstatat:
         return PTF_S_FSTATAT;
     case SYS_statx:
@@ -271,7 +273,7 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
         unsigned x = nr[i];
         if (i && x == nr[i - 1])
             continue;
-        int sp = ptf_special_of(x, notify);
+        int sp = ptf_special_of(x, kind);
         int act = sp >= 0                            ? PTF_SPECIAL - sp
                   : (lazy || (notify && ptf_notified(x))) ? PTF_NOTIF
                                                           : PTF_TRACE;
@@ -315,6 +317,9 @@ static inline int pt_filter_build(struct sock_filter *out, int cap, int kind)
                  {PTF_S_OPEN, 1, PT_OPEN_TRACE_FLAGS, PTF_TRACE, entry},
                  {PTF_S_OPENAT, 2, PT_OPEN_TRACE_FLAGS, PTF_TRACE, entry}};
     for (unsigned k = 0; k < sizeof tests / sizeof *tests; k++) {
+        int open_test = tests[k].special == PTF_S_OPEN || tests[k].special == PTF_S_OPENAT;
+        if (open_test && kind != PT_FILTER_NOTIFY)
+            continue; /* (no jump leads here: see ptf_special_of) */
         special_at[tests[k].special] = b.n;
         PTF_ARG(tests[k].arg, 0);
         ptf_emit(&b, BPF_JMP | BPF_JSET | BPF_K, tests[k].mask, tests[k].set, tests[k].clear);
