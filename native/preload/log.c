@@ -112,6 +112,7 @@ PT_HID void pt_child_reset(void)
 
 static void atfork_child(void)
 {
+    pt_g.atfork_runs++; /* (fork_common: this child is reset already) */
     pt_child_reset();
     /* Forks we do not wrap (daemon(), libc-internal) are only visible here. */
     if (__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE))
@@ -189,7 +190,10 @@ PT_HID int pt_path_version(int dirfd, const char *path, int flags, struct pt_ver
 #define PT_MAXFD 65536
 static uint64_t g_wbits[PT_MAXFD / 64];
 /* Which words of g_wbits may be non-zero (set after the word, never cleared
- * before it): exit looks at these, not at 8 KB that are mostly untouched. */
+ * before it): exit looks at these, not at 8 KB that are mostly untouched.
+ * Sequentially consistent, so a flush that takes a summary bit away sees
+ * the word set before it.  (A signal handler that exits between the two
+ * stores misses that fd's version at exit; its open is recorded.) */
 static uint64_t g_wsum[PT_MAXFD / 64 / 64];
 
 PT_HID void pt_wbit_set(int fd, int written)
@@ -198,10 +202,10 @@ PT_HID void pt_wbit_set(int fd, int written)
         return;
     uint64_t m = 1ull << (fd & 63);
     if (written) {
-        __atomic_fetch_or(&g_wbits[fd >> 6], m, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&g_wbits[fd >> 6], m, __ATOMIC_SEQ_CST);
         uint64_t s = 1ull << ((fd >> 6) & 63);
-        if (!(__atomic_load_n(&g_wsum[fd >> 12], __ATOMIC_RELAXED) & s))
-            __atomic_fetch_or(&g_wsum[fd >> 12], s, __ATOMIC_RELAXED);
+        if (!(__atomic_load_n(&g_wsum[fd >> 12], __ATOMIC_SEQ_CST) & s))
+            __atomic_fetch_or(&g_wsum[fd >> 12], s, __ATOMIC_SEQ_CST);
     } else if (__atomic_load_n(&g_wbits[fd >> 6], __ATOMIC_RELAXED) & m)
         __atomic_fetch_and(&g_wbits[fd >> 6], ~m, __ATOMIC_RELAXED);
 }
@@ -228,11 +232,11 @@ PT_HID void pt_flush_written(int in_exit)
     if (!__atomic_load_n(&pt_hdr, __ATOMIC_ACQUIRE) || pt_in_vfork_child())
         return;
     for (int k = 0; k < PT_MAXFD / 64 / 64; k++) {
-        uint64_t words = __atomic_exchange_n(&g_wsum[k], 0, __ATOMIC_RELAXED);
+        uint64_t words = __atomic_exchange_n(&g_wsum[k], 0, __ATOMIC_SEQ_CST);
         while (words) {
             int w = k * 64 + __builtin_ctzll(words);
             words &= words - 1;
-            uint64_t bits = __atomic_exchange_n(&g_wbits[w], 0, __ATOMIC_RELAXED);
+            uint64_t bits = __atomic_exchange_n(&g_wbits[w], 0, __ATOMIC_SEQ_CST);
             while (bits) {
                 int fd = w * 64 + __builtin_ctzll(bits);
                 bits &= bits - 1;

@@ -27,11 +27,12 @@ static pid_t fork_common(pid_t (*real)(void), int api)
         return -1;
     }
     pt_exec_prime();
+    unsigned runs = __atomic_load_n(&pt_g.atfork_runs, __ATOMIC_RELAXED);
     pid_t r = real();
     int e = errno;
     /* (fork ran our atfork handler in the child already: resetting again
      * would throw its log chunk away; _Fork runs none) */
-    if (r == 0 && pt_sys(SYS_getpid, 0, 0, 0) != pt_getpid())
+    if (r == 0 && __atomic_load_n(&pt_g.atfork_runs, __ATOMIC_RELAXED) == runs)
         pt_child_reset();
     else if (r > 0 && pt_on())
         pt_log(PT_OP_FORK, -1, r, 0, api, 0, 0, NULL, NULL, NULL);

@@ -49,8 +49,9 @@ static inline long pt_sys6(long n, long a, long b, long c, long d, long e, long 
 
 /* ---- state (log.c) ---- */
 /* The words every new image writes at its start and every fork child writes
- * at once, in one cache line: a child makes a private copy of one page of
- * ours, not of three (a copy-on-write fault each, in every child). */
+ * at once, together (aligned to their size: never across a page): a child
+ * makes a private copy of one page of ours, not of three (a copy-on-write
+ * fault each, in every child). */
 struct pt_hot {
     struct pt_log_header *hdr; /* NULL: logging off */
     const char *libpath;       /* this .so as loaded (for LD_PRELOAD); NULL: unknown */
@@ -63,7 +64,8 @@ struct pt_hot {
     int nobj_seen;             /* filtered objects already reported */
     int pid;                   /* cached getpid() of this process */
     int start_done;            /* START already written by this image */
-} __attribute__((aligned(64)));
+    unsigned atfork_runs;      /* our atfork child handler's runs (a fork child sees +1) */
+} __attribute__((aligned(128)));
 extern PT_HID struct pt_hot pt_g;
 #define pt_hdr (pt_g.hdr)
 #define pt_state (pt_g.state)

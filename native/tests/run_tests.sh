@@ -19,7 +19,7 @@ cc_() { $CC -O1 -g -Wall -Wextra -I"$INC" "$@" || { echo "compile failed: $*"; e
 cc_ "$HERE/mklog.c" -o "$T/mklog"
 cc_ "$HERE/ptdump.c" -o "$T/ptdump"
 cc_ -fsanitize=address,undefined -fno-sanitize-recover=all "$HERE/ptdump.c" -o "$T/ptdump_asan"
-for f in t_files t_proc t_closeall t_exec_static; do cc_ "$HERE/$f.c" -o "$T/$f"; done
+for f in t_files t_proc t_closeall t_exec_static t_forkreset; do cc_ "$HERE/$f.c" -o "$T/$f"; done
 cc_ -pthread "$HERE/t_stress.c" -o "$T/t_stress"
 STATIC_OK=1
 $CC -static -O1 "$HERE/t_static.c" -o "$T/t_static" 2>/dev/null || STATIC_OK=0
@@ -107,6 +107,11 @@ check "clearenv+execlp: cat traced" has proc '^START .*"cat" "/etc/os-release"'
 check "execvp sh: WAIT 7<<8" has proc '^WAIT .*a1=1792'
 check "ppid of the spawned echo = t_proc" has proc "^START pid=[0-9]* .*fd=$PPID_ .*\"/bin/echo\""
 check "log clean" clean_log proc
+
+traced forkreset "$T/t_forkreset"
+check "_Fork after vfork: the parent's 20 opens kept" test "$(count forkreset '^OPEN .*"/etc/passwd"')" -eq 20
+check "_Fork after vfork: the child's 20 opens kept" test "$(count forkreset '^OPEN .*"/etc/hostname"')" -eq 20
+check "_Fork after vfork: log clean" clean_log forkreset
 
 echo "4 closes every fd, then opens (t_closeall)"
 OUT=$(traced closeall "$T/t_closeall")
