@@ -519,8 +519,11 @@ def test_create_of_another_users_file_in_a_sticky_dir_is_refused_as_natively(tmp
     theirs = sticky / "theirs"
     theirs.write_text("theirs\n")
     os.chown(theirs, 4321, 4321)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "link").symlink_to(theirs)  # (the check is of the target's directory)
     # (the first write open makes the supervisor take the later ones itself)
-    script = "echo mine > mine; for i in 1 2 3; do echo x >> theirs || echo refused; done"
+    script = "echo mine > mine; for i in 1 2 3; do echo x >> theirs || echo refused; done; " \
+             "echo x >> ../plain/link || echo refused"
     old = knob.read_text()
     try:
         knob.write_text("1\n")
@@ -530,7 +533,7 @@ def test_create_of_another_users_file_in_a_sticky_dir_is_refused_as_natively(tmp
         proc = _record([busybox, "sh", "-c", script], sticky, tmp_path / "s.db", clean_env())
     finally:
         knob.write_text(old)
-    assert native.stdout == b"refused\n" * 3, native
+    assert native.stdout == b"refused\n" * 4, native
     assert (proc.returncode, proc.stdout) == (native.returncode, native.stdout), proc.stderr
     assert theirs.read_text() == "theirs\n"
 

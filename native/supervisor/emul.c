@@ -641,18 +641,19 @@ static int protected_regular(void)
  * judge (a symbolic link or anything but a regular file, an unknown setting). */
 static int sticky_create_check(int dir, const char *last, long *rv)
 {
+    int level = protected_regular();
+    if (level <= 0)
+        return level == 0 ? 2 : 0;
     struct stat ds, fs;
-    if (fstat(dir, &ds) != 0)
+    /* (a symbolic link is the kernel's: its check is of the directory of the
+     * file the link leads to, wherever that is) */
+    if (fstatat(dir, last, &fs, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(fs.st_mode) ||
+        fstat(dir, &ds) != 0)
         return 0;
     if (!(ds.st_mode & S_ISVTX))
         return 2;
-    if (fstatat(dir, last, &fs, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(fs.st_mode))
-        return 0;
-    int level = protected_regular();
-    if (level < 0)
-        return 0;
     /* (the thread's fsuid is ours: emu_allowed compared the credentials) */
-    if (!level || fs.st_uid == ds.st_uid || fs.st_uid == geteuid())
+    if (fs.st_uid == ds.st_uid || fs.st_uid == geteuid())
         return 2;
     if ((ds.st_mode & S_IWOTH) || (level >= 2 && (ds.st_mode & S_IWGRP))) {
         *rv = -EACCES;
